@@ -1,0 +1,19 @@
+//! Immich HTTP API data-transfer objects.
+//!
+//! Field names, optionality and enum strings follow the Immich SDK typings
+//! (the client contract), falling back to the OpenAPI document where the
+//! two agree. No I/O lives here.
+
+#[macro_use]
+mod macros;
+
+pub mod albums;
+pub mod api_keys;
+pub mod assets;
+pub mod auth;
+pub mod common;
+pub mod error;
+pub mod permission;
+pub mod server;
+pub mod sessions;
+pub mod users;

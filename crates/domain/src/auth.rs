@@ -1,0 +1,213 @@
+//! Who is calling, and may they: sign-up, login, token and API-key checks.
+
+use chrono::{Duration, Utc};
+use shoebox_store::records::{ApiKeyRecord, SessionRecord, UserPatch, UserRecord};
+use uuid::Uuid;
+
+use crate::secrets::{hash_password, hash_secret, new_secret, verify_password};
+use crate::users::{NewUser, normalize_email};
+use crate::{Domain, DomainError, DomainResult};
+
+/// The permission that grants every other one.
+pub const ALL: &str = "all";
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub struct AuthContext {
+    pub user: UserRecord,
+    pub session_id: Option<Uuid>,
+    pub api_key: Option<ApiKeyRecord>,
+}
+
+impl AuthContext {
+    /// Sessions carry every permission; API keys carry the ones they were given.
+    pub fn has_permission(&self, permission: &str) -> bool {
+        match &self.api_key {
+            None => true,
+            Some(key) => key.permissions.iter().any(|p| p == ALL || p == permission),
+        }
+    }
+
+    pub fn user_id(&self) -> Uuid {
+        self.user.id
+    }
+}
+
+/// A secret presented by a client.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    AccessToken(String),
+    ApiKey(String),
+}
+
+/// What a client reported about itself when logging in.
+#[derive(Debug, Clone, Default)]
+pub struct DeviceInfo {
+    pub device_type: String,
+    pub device_os: String,
+    pub app_version: Option<String>,
+}
+
+pub struct LoginOutcome {
+    pub access_token: String,
+    pub user: UserRecord,
+}
+
+/// A session's last-use time is written at most this often, to keep reads cheap.
+const SESSION_TOUCH_INTERVAL: Duration = Duration::hours(1);
+
+impl Domain {
+    pub async fn authenticate(&self, credential: &Credential) -> DomainResult<AuthContext> {
+        match credential {
+            Credential::ApiKey(secret) => {
+                let key = self
+                    .store
+                    .api_keys
+                    .get_by_hash(&hash_secret(secret))
+                    .await?
+                    .ok_or_else(|| DomainError::Unauthorized("Invalid API key".into()))?;
+                let user = self.active_user(key.user_id).await?;
+                Ok(AuthContext {
+                    user,
+                    session_id: None,
+                    api_key: Some(key),
+                })
+            }
+            Credential::AccessToken(token) => {
+                let session = self
+                    .store
+                    .sessions
+                    .get_by_token_hash(&hash_secret(token))
+                    .await?
+                    .ok_or_else(|| DomainError::Unauthorized("Invalid user token".into()))?;
+                let now = Utc::now();
+                if session.expires_at.is_some_and(|t| t <= now) {
+                    return Err(DomainError::Unauthorized("Invalid user token".into()));
+                }
+                if now - session.updated_at > SESSION_TOUCH_INTERVAL {
+                    self.store.sessions.touch(session.id, now).await?;
+                }
+                let user = self.active_user(session.user_id).await?;
+                Ok(AuthContext {
+                    user,
+                    session_id: Some(session.id),
+                    api_key: None,
+                })
+            }
+        }
+    }
+
+    async fn active_user(&self, id: Uuid) -> DomainResult<UserRecord> {
+        self.store
+            .users
+            .get(id, false)
+            .await?
+            .ok_or_else(|| DomainError::Unauthorized("User not found".into()))
+    }
+
+    /// Creates the first user, as admin; refused once an admin exists.
+    pub async fn sign_up_admin(
+        &self,
+        email: &str,
+        name: &str,
+        password: &str,
+    ) -> DomainResult<UserRecord> {
+        if self.store.users.admin_exists().await? {
+            return Err(DomainError::BadRequest(
+                "The server already has an admin".into(),
+            ));
+        }
+        self.create_user(NewUser {
+            email: email.to_string(),
+            name: name.to_string(),
+            password: password.to_string(),
+            is_admin: true,
+            ..NewUser::default()
+        })
+        .await
+    }
+
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        device: DeviceInfo,
+    ) -> DomainResult<LoginOutcome> {
+        let invalid = || DomainError::Unauthorized("Incorrect email or password".into());
+        let user = self
+            .store
+            .users
+            .get_by_email(&normalize_email(email), false)
+            .await?;
+        // Verify against a dummy hash when the user is unknown, so timing does not reveal accounts.
+        let hash = user
+            .as_ref()
+            .map(|u| u.password_hash.clone())
+            .unwrap_or_default();
+        let ok = verify_password(password.to_string(), hash).await;
+        let user = user.filter(|_| ok).ok_or_else(invalid)?;
+        let access_token = self.create_session(user.id, device).await?;
+        Ok(LoginOutcome { access_token, user })
+    }
+
+    /// Starts a session for the user and returns its token.
+    pub async fn create_session(&self, user_id: Uuid, device: DeviceInfo) -> DomainResult<String> {
+        let token = new_secret();
+        let now = Utc::now();
+        self.store
+            .sessions
+            .create(&SessionRecord {
+                id: Uuid::new_v4(),
+                user_id,
+                token_hash: hash_secret(&token),
+                device_type: device.device_type,
+                device_os: device.device_os,
+                app_version: device.app_version,
+                created_at: now,
+                updated_at: now,
+                expires_at: None,
+            })
+            .await?;
+        Ok(token)
+    }
+
+    pub async fn logout(&self, auth: &AuthContext) -> DomainResult<()> {
+        if let Some(session_id) = auth.session_id {
+            self.store
+                .sessions
+                .delete(session_id, auth.user_id())
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn change_password(
+        &self,
+        auth: &AuthContext,
+        password: &str,
+        new_password: &str,
+        invalidate_sessions: bool,
+    ) -> DomainResult<UserRecord> {
+        if !verify_password(password.to_string(), auth.user.password_hash.clone()).await {
+            return Err(DomainError::BadRequest("Wrong password".into()));
+        }
+        crate::users::validate_password(new_password)?;
+        let patch = UserPatch {
+            password_hash: Some(hash_password(new_password.to_string()).await?),
+            should_change_password: Some(false),
+            ..UserPatch::default()
+        };
+        let user = self
+            .store
+            .users
+            .update(auth.user_id(), &patch, Utc::now())
+            .await?;
+        if invalidate_sessions {
+            self.store
+                .sessions
+                .delete_all_for_user(auth.user_id(), auth.session_id)
+                .await?;
+        }
+        Ok(user)
+    }
+}

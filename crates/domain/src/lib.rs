@@ -1,0 +1,35 @@
+//! Shoebox's services: what the API does, independent of HTTP and SQL.
+
+pub mod albums;
+pub mod api_keys;
+pub mod assets;
+pub mod auth;
+mod error;
+mod secrets;
+pub mod server_info;
+pub mod sessions;
+pub mod storage;
+pub mod uploads;
+pub mod users;
+
+use std::sync::Arc;
+
+pub use error::{DomainError, DomainResult};
+use shoebox_store::Store;
+pub use storage::{MediaPaths, Storage, UploadPart};
+
+/// Everything a request handler needs: the store, the file storage and settings.
+#[derive(Clone)]
+pub struct Domain {
+    pub store: Store,
+    pub storage: Arc<Storage>,
+}
+
+impl Domain {
+    pub fn new(store: Store, storage: Storage) -> Self {
+        Self {
+            store,
+            storage: Arc::new(storage),
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! The caller's own login sessions: list and revoke.
+
+use shoebox_store::records::SessionRecord;
+use uuid::Uuid;
+
+use crate::auth::AuthContext;
+use crate::{Domain, DomainError, DomainResult};
+
+impl Domain {
+    pub async fn list_sessions(&self, user_id: Uuid) -> DomainResult<Vec<SessionRecord>> {
+        Ok(self.store.sessions.list_for_user(user_id).await?)
+    }
+
+    pub async fn delete_session(&self, auth: &AuthContext, id: Uuid) -> DomainResult<()> {
+        if self.store.sessions.delete(id, auth.user_id()).await? {
+            Ok(())
+        } else {
+            Err(DomainError::BadRequest("Session not found".into()))
+        }
+    }
+
+    /// Revokes every session of the caller but the one making the request.
+    pub async fn delete_other_sessions(&self, auth: &AuthContext) -> DomainResult<()> {
+        Ok(self
+            .store
+            .sessions
+            .delete_all_for_user(auth.user_id(), auth.session_id)
+            .await?)
+    }
+}

@@ -1,0 +1,163 @@
+//! Where files live: originals under one root, generated files under another.
+//!
+//! Uploads are written into `<originals>/.upload/<asset id>` and renamed into
+//! place only after the database row exists, so on any crash the upload folder
+//! alone tells what to finish or discard (see [`Storage::recover_uploads`]).
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use shoebox_store::Store;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct MediaPaths {
+    /// Uploaded originals: bulk storage.
+    pub originals: PathBuf,
+    /// Thumbnails, previews and encoded video: can be a faster disk.
+    pub generated: PathBuf,
+}
+
+/// The files one upload may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadPart {
+    Original,
+    Sidecar,
+}
+
+impl UploadPart {
+    fn suffix(self) -> &'static str {
+        match self {
+            UploadPart::Original => "",
+            UploadPart::Sidecar => SIDECAR_SUFFIX,
+        }
+    }
+}
+
+const SIDECAR_SUFFIX: &str = ".xmp";
+
+pub struct Storage {
+    paths: MediaPaths,
+}
+
+/// Disk space of the volume holding the originals.
+#[derive(Debug, Clone, Copy)]
+pub struct DiskUsage {
+    pub total: u64,
+    pub available: u64,
+}
+
+impl Storage {
+    /// Creates the folders if needed.
+    pub fn open(paths: MediaPaths) -> io::Result<Self> {
+        std::fs::create_dir_all(&paths.originals)?;
+        std::fs::create_dir_all(&paths.generated)?;
+        let storage = Self { paths };
+        std::fs::create_dir_all(storage.upload_dir())?;
+        Ok(storage)
+    }
+
+    pub fn paths(&self) -> &MediaPaths {
+        &self.paths
+    }
+
+    /// Inside the originals root so that committing an upload is a rename on one filesystem.
+    pub fn upload_dir(&self) -> PathBuf {
+        self.paths.originals.join(".upload")
+    }
+
+    pub fn staging_path(&self, asset_id: Uuid, part: UploadPart) -> PathBuf {
+        self.upload_dir()
+            .join(format!("{asset_id}{}", part.suffix()))
+    }
+
+    /// `<owner>/<aa>/<bb>/<asset id><ext>`, relative to the originals root.
+    pub fn original_rel_path(owner_id: Uuid, asset_id: Uuid, ext: &str) -> String {
+        let id = asset_id.to_string();
+        format!("{owner_id}/{}/{}/{id}{ext}", &id[0..2], &id[2..4])
+    }
+
+    /// Absolute path of an original; refuses paths that would leave the root.
+    pub fn original_abs(&self, rel: &str) -> io::Result<PathBuf> {
+        let rel_path = Path::new(rel);
+        if rel_path.is_absolute()
+            || rel_path
+                .components()
+                .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "path leaves the storage root",
+            ));
+        }
+        Ok(self.paths.originals.join(rel_path))
+    }
+
+    /// Moves a staged upload to its final place, durably.
+    pub async fn commit_upload(&self, staged: &Path, rel: &str) -> io::Result<()> {
+        let dest = self.original_abs(rel)?;
+        let staged = staged.to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            let dir = dest.parent().expect("original paths have a parent");
+            std::fs::create_dir_all(dir)?;
+            std::fs::rename(&staged, &dest)?;
+            std::fs::File::open(dir)?.sync_all()
+        })
+        .await
+        .map_err(io::Error::other)?
+    }
+
+    /// Best effort: a file that is already gone is not an error.
+    pub async fn remove_originals(&self, rels: &[String]) {
+        for rel in rels {
+            if let Ok(path) = self.original_abs(rel)
+                && let Err(e) = tokio::fs::remove_file(&path).await
+                && e.kind() != io::ErrorKind::NotFound
+            {
+                tracing::warn!(path = %path.display(), error = %e, "could not remove original");
+            }
+        }
+    }
+
+    /// Finishes or discards uploads a crash interrupted: a staged file whose
+    /// asset row exists is moved into place; any other staged file is deleted.
+    pub async fn recover_uploads(&self, store: &Store) -> io::Result<()> {
+        let mut entries = tokio::fs::read_dir(self.upload_dir()).await?;
+        while let Some(entry) = entries.next_entry().await? {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let (id, part) = match name.strip_suffix(SIDECAR_SUFFIX) {
+                Some(id) => (id, UploadPart::Sidecar),
+                None => (name.as_str(), UploadPart::Original),
+            };
+            let asset = match Uuid::parse_str(id) {
+                Ok(id) => store.assets.get(id).await.map_err(io::Error::other)?,
+                Err(_) => None,
+            };
+            let destination = asset.as_ref().and_then(|a| match part {
+                UploadPart::Original => Some(a.original_path.clone()),
+                UploadPart::Sidecar => a.sidecar_path.clone(),
+            });
+            match destination {
+                Some(rel) => {
+                    tracing::info!(asset = id, "finishing an interrupted upload");
+                    self.commit_upload(&path, &rel).await?;
+                }
+                None => {
+                    tracing::info!(path = %path.display(), "discarding an incomplete upload");
+                    tokio::fs::remove_file(&path).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn disk_usage(&self) -> io::Result<DiskUsage> {
+        let stat = nix::sys::statvfs::statvfs(&self.paths.originals).map_err(io::Error::from)?;
+        let block = stat.fragment_size() as u64;
+        Ok(DiskUsage {
+            total: stat.blocks() as u64 * block,
+            available: stat.blocks_available() as u64 * block,
+        })
+    }
+}

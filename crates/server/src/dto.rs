@@ -1,0 +1,179 @@
+//! Records to Immich DTOs: the single place their shapes are decided.
+
+use std::str::FromStr;
+
+use base64::Engine;
+use shoebox_api_types::albums::{
+    AlbumResponseDto, AlbumUserResponseDto, AlbumUserRole, AssetOrder,
+};
+use shoebox_api_types::api_keys::ApiKeyResponseDto;
+use shoebox_api_types::assets::{
+    AssetResponseDto, AssetTypeEnum, AssetVisibility, ExifResponseDto,
+};
+use shoebox_api_types::permission::Permission;
+use shoebox_api_types::sessions::SessionResponseDto;
+use shoebox_api_types::users::{
+    UserAdminResponseDto, UserAvatarColor, UserResponseDto, UserStatus,
+};
+use shoebox_domain::albums::AlbumView;
+use shoebox_store::records::*;
+use uuid::Uuid;
+
+/// A stable colour for users who never picked one, derived from their id.
+fn avatar_color(user: &UserRecord) -> UserAvatarColor {
+    user.avatar_color
+        .as_deref()
+        .and_then(|c| UserAvatarColor::from_str(c).ok())
+        .unwrap_or_else(|| {
+            let all = UserAvatarColor::ALL;
+            all[user.id.as_bytes()[15] as usize % all.len()]
+        })
+}
+
+pub fn user(u: &UserRecord) -> UserResponseDto {
+    UserResponseDto {
+        id: u.id.to_string(),
+        name: u.name.clone(),
+        email: u.email.clone(),
+        profile_image_path: u.profile_image_path.clone(),
+        avatar_color: avatar_color(u),
+        profile_changed_at: u.profile_changed_at,
+    }
+}
+
+pub fn user_admin(u: &UserRecord, usage: Option<i64>) -> UserAdminResponseDto {
+    UserAdminResponseDto {
+        id: u.id.to_string(),
+        name: u.name.clone(),
+        email: u.email.clone(),
+        profile_image_path: u.profile_image_path.clone(),
+        avatar_color: avatar_color(u),
+        profile_changed_at: u.profile_changed_at,
+        storage_label: u.storage_label.clone(),
+        should_change_password: u.should_change_password,
+        is_admin: u.is_admin,
+        created_at: u.created_at,
+        updated_at: u.updated_at,
+        deleted_at: u.deleted_at,
+        oauth_id: String::new(),
+        quota_size_in_bytes: u.quota_size_bytes,
+        quota_usage_in_bytes: usage,
+        status: UserStatus::from_str(&u.status).unwrap_or(UserStatus::Active),
+        license: None,
+        cluster_group_id: String::new(),
+    }
+}
+
+pub fn api_key(k: &ApiKeyRecord) -> ApiKeyResponseDto {
+    ApiKeyResponseDto {
+        id: k.id.to_string(),
+        name: k.name.clone(),
+        permissions: k
+            .permissions
+            .iter()
+            .filter_map(|p| Permission::from_str(p).ok())
+            .collect(),
+        created_at: k.created_at,
+        updated_at: k.updated_at,
+    }
+}
+
+pub fn session(s: &SessionRecord, current: Option<Uuid>) -> SessionResponseDto {
+    SessionResponseDto {
+        id: s.id.to_string(),
+        created_at: s.created_at,
+        updated_at: s.updated_at,
+        expires_at: s.expires_at,
+        current: current == Some(s.id),
+        device_os: s.device_os.clone(),
+        device_type: s.device_type.clone(),
+        app_version: s.app_version.clone(),
+        is_pending_sync_reset: false,
+    }
+}
+
+/// Immich writes a local wall-clock time as if it were UTC.
+pub fn local_date_time(t: chrono::NaiveDateTime) -> String {
+    t.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+pub fn asset(a: &AssetRecord) -> AssetResponseDto {
+    let visibility = AssetVisibility::from_str(&a.visibility).unwrap_or(AssetVisibility::Timeline);
+    AssetResponseDto {
+        id: a.id.to_string(),
+        owner_id: a.owner_id.to_string(),
+        owner: None,
+        library_id: None,
+        checksum: base64::engine::general_purpose::STANDARD.encode(&a.checksum),
+        original_path: a.original_path.clone(),
+        original_file_name: a.original_file_name.clone(),
+        original_mime_type: Some(shoebox_media::mime_type_for(&a.original_file_name).to_string()),
+        asset_type: match a.kind {
+            AssetKind::Image => AssetTypeEnum::Image,
+            AssetKind::Video => AssetTypeEnum::Video,
+        },
+        thumbhash: None,
+        file_created_at: a.file_created_at,
+        file_modified_at: a.file_modified_at,
+        local_date_time: local_date_time(a.local_date_time),
+        created_at: a.created_at,
+        updated_at: a.updated_at,
+        is_favorite: a.is_favorite,
+        is_archived: visibility == AssetVisibility::Archive,
+        is_trashed: a.deleted_at.is_some(),
+        is_offline: false,
+        is_edited: false,
+        has_metadata: true,
+        visibility,
+        width: None,
+        height: None,
+        duration: a.duration.as_deref().and_then(|d| d.parse().ok()),
+        live_photo_video_id: None,
+        duplicate_id: None,
+        exif_info: Some(ExifResponseDto {
+            file_size_in_byte: Some(a.file_size),
+            date_time_original: a.exif.date_time_original,
+            time_zone: a.exif.time_zone.clone(),
+            latitude: a.exif.latitude,
+            longitude: a.exif.longitude,
+            description: Some(a.exif.description.clone()),
+            rating: a.exif.rating.map(|r| r as i32),
+            ..ExifResponseDto::default()
+        }),
+        tags: None,
+        people: Some(Vec::new()),
+        stack: None,
+        resized: None,
+    }
+}
+
+pub fn album(view: &AlbumView) -> AlbumResponseDto {
+    let a = &view.album;
+    let owner = AlbumUserResponseDto {
+        user: user(&view.owner),
+        role: AlbumUserRole::Owner,
+    };
+    let members = view.members.iter().map(|(u, role)| AlbumUserResponseDto {
+        user: user(u),
+        role: AlbumUserRole::from_str(role).unwrap_or(AlbumUserRole::Viewer),
+    });
+    AlbumResponseDto {
+        id: a.id.to_string(),
+        album_name: a.album_name.clone(),
+        description: a.description.clone(),
+        album_thumbnail_asset_id: a.thumbnail_asset_id.map(|t| t.to_string()),
+        created_at: a.created_at,
+        updated_at: a.updated_at,
+        album_users: std::iter::once(owner).chain(members).collect(),
+        asset_count: view.summary.asset_count,
+        contributor_counts: None,
+        start_date: view.summary.start_date.map(|d| d.and_utc()),
+        end_date: view.summary.end_date.map(|d| d.and_utc()),
+        last_modified_asset_timestamp: view.summary.last_modified_asset_timestamp,
+        has_shared_link: false,
+        is_activity_enabled: a.is_activity_enabled,
+        order: AssetOrder::from_str(&a.order).ok(),
+        shared: !view.members.is_empty(),
+    }
+}

@@ -1,0 +1,65 @@
+//! The Immich-compatible HTTP API, grouped like Immich's API tags.
+
+mod dto;
+mod error;
+mod extract;
+mod routes;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::http::{StatusCode, Uri};
+use shoebox_domain::Domain;
+use tokio::net::TcpListener;
+
+pub use axum::Router;
+pub use error::{ApiError, ApiResult};
+
+/// Settings the API reports or obeys.
+#[derive(Debug, Clone, Default)]
+pub struct ServerSettings {
+    /// Shown on the login page.
+    pub login_page_message: String,
+    /// The address clients should use for links, if not the one they called.
+    pub external_domain: String,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub domain: Domain,
+    pub settings: Arc<ServerSettings>,
+}
+
+async fn api_not_found(uri: Uri, method: axum::http::Method) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!("Cannot {method} {}", uri.path()),
+    )
+}
+
+pub fn router(domain: Domain, settings: ServerSettings) -> Router {
+    let state = AppState {
+        domain,
+        settings: Arc::new(settings),
+    };
+    let api = routes::api_routes().fallback(api_not_found);
+    Router::new()
+        .route(
+            "/.well-known/immich",
+            axum::routing::get(routes::server::well_known),
+        )
+        .nest("/api", api)
+        .fallback(api_not_found)
+        .with_state(state)
+}
+
+/// Serves until `shutdown` completes, then lets open requests finish.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

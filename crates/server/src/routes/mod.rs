@@ -1,0 +1,28 @@
+//! One module per Immich API tag.
+
+pub mod albums;
+pub mod api_keys;
+pub mod assets;
+pub mod auth;
+pub mod server;
+pub mod sessions;
+pub mod trash;
+pub mod users;
+pub mod users_admin;
+
+use axum::Router;
+
+use crate::AppState;
+
+pub fn api_routes() -> Router<AppState> {
+    Router::new()
+        .merge(server::routes())
+        .merge(auth::routes())
+        .merge(users::routes())
+        .merge(users_admin::routes())
+        .merge(api_keys::routes())
+        .merge(sessions::routes())
+        .merge(assets::routes())
+        .merge(trash::routes())
+        .merge(albums::routes())
+}

@@ -1,0 +1,68 @@
+//! Configuration of `shoebox serve`: every option is a flag and an environment
+//! variable (documented in README.md, "Configuration").
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Folder for the database, originals and generated files (unless placed elsewhere below).
+    #[arg(long, env = "SHOEBOX_DATA_DIR", default_value = "./shoebox-data")]
+    pub data_dir: PathBuf,
+
+    /// Address to listen on.
+    #[arg(long, env = "SHOEBOX_HOST", default_value = "0.0.0.0")]
+    pub host: String,
+
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "SHOEBOX_PORT", default_value_t = 2283)]
+    pub port: u16,
+
+    /// `postgres://…` to use PostgreSQL; default: SQLite at DATA_DIR/shoebox.db.
+    #[arg(long, env = "SHOEBOX_DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Where uploaded originals are kept; default: DATA_DIR/library.
+    #[arg(long, env = "SHOEBOX_ORIGINALS_DIR")]
+    pub originals_dir: Option<PathBuf>,
+
+    /// Where thumbnails, previews and encoded videos are kept; default: DATA_DIR/generated.
+    #[arg(long, env = "SHOEBOX_GENERATED_DIR")]
+    pub generated_dir: Option<PathBuf>,
+}
+
+impl ServeConfig {
+    /// Defaults for a data directory, as the command line would give them.
+    pub fn for_data_dir(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            host: "127.0.0.1".into(),
+            port: 0,
+            database_url: None,
+            originals_dir: None,
+            generated_dir: None,
+        }
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("shoebox.db").display()
+            )
+        })
+    }
+
+    pub fn originals_dir(&self) -> PathBuf {
+        self.originals_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("library"))
+    }
+
+    pub fn generated_dir(&self) -> PathBuf {
+        self.generated_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("generated"))
+    }
+}

@@ -1,0 +1,379 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use shoebox_store::records::*;
+use shoebox_store::{AssetRepo, StoreError, StoreResult};
+use sqlx::AssertSqlSafe;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row};
+use uuid::Uuid;
+
+use crate::SqlStore;
+use crate::codec::*;
+
+const SELECT_ASSET: &str = "SELECT a.*, e.description, e.latitude, e.longitude, e.date_time_original, \
+     e.time_zone, e.rating FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id";
+
+fn asset_from_row(row: &AnyRow) -> StoreResult<AssetRecord> {
+    let kind = get_str(row, "type")?;
+    Ok(AssetRecord {
+        id: get_uuid(row, "id")?,
+        owner_id: get_uuid(row, "owner_id")?,
+        device_asset_id: get_str(row, "device_asset_id")?,
+        device_id: get_str(row, "device_id")?,
+        kind: AssetKind::parse(&kind)
+            .ok_or_else(|| StoreError::Backend(format!("unknown asset type {kind}")))?,
+        original_path: get_str(row, "original_path")?,
+        original_file_name: get_str(row, "original_file_name")?,
+        checksum: row.try_get("checksum").map_err(db_err)?,
+        file_size: get_i64(row, "file_size")?,
+        file_created_at: get_ts(row, "file_created_at")?,
+        file_modified_at: get_ts(row, "file_modified_at")?,
+        local_date_time: get_local_ts(row, "local_date_time")?,
+        is_favorite: get_bool(row, "is_favorite")?,
+        visibility: get_str(row, "visibility")?,
+        duration: get_opt_str(row, "duration")?,
+        sidecar_path: get_opt_str(row, "sidecar_path")?,
+        created_at: get_ts(row, "created_at")?,
+        updated_at: get_ts(row, "updated_at")?,
+        deleted_at: get_opt_ts(row, "deleted_at")?,
+        exif: ExifRecord {
+            description: get_opt_str(row, "description")?.unwrap_or_default(),
+            latitude: get_opt_f64(row, "latitude")?,
+            longitude: get_opt_f64(row, "longitude")?,
+            date_time_original: get_opt_ts(row, "date_time_original")?,
+            time_zone: get_opt_str(row, "time_zone")?,
+            rating: get_opt_i64(row, "rating")?,
+        },
+    })
+}
+
+fn bind_ids<'q>(
+    mut q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
+    ids: &[Uuid],
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
+    for id in ids {
+        q = q.bind(id.to_string());
+    }
+    q
+}
+
+impl SqlStore {
+    /// Runs `sql_for(in_list)` once per chunk of `ids`, with the ids bound after `leading` user-id.
+    async fn ids_query(
+        &self,
+        ids: &[Uuid],
+        user_id: Uuid,
+        sql_for: impl Fn(&str) -> String,
+    ) -> StoreResult<Vec<Uuid>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(CHUNK) {
+            let sql = sql_for(&placeholders(2, chunk.len()));
+            let q = sqlx::query(AssertSqlSafe(sql)).bind(user_id.to_string());
+            for row in bind_ids(q, chunk)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?
+            {
+                out.push(get_uuid(&row, "id")?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn exec_for_ids(
+        &self,
+        ids: &[Uuid],
+        now: Option<DateTime<Utc>>,
+        sql_for: impl Fn(&str) -> String,
+    ) -> StoreResult<()> {
+        for chunk in ids.chunks(CHUNK) {
+            let start = if now.is_some() { 2 } else { 1 };
+            let sql = sql_for(&placeholders(start, chunk.len()));
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            if let Some(now) = now {
+                q = q.bind(ts(now));
+            }
+            bind_ids(q, chunk)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl AssetRepo for SqlStore {
+    async fn create(&self, a: &AssetRecord) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        sqlx::query(
+            "INSERT INTO assets (id, owner_id, device_asset_id, device_id, type, original_path, \
+             original_file_name, checksum, file_size, file_created_at, file_modified_at, local_date_time, \
+             is_favorite, visibility, duration, sidecar_path, created_at, updated_at, deleted_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+        )
+        .bind(a.id.to_string())
+        .bind(a.owner_id.to_string())
+        .bind(&a.device_asset_id)
+        .bind(&a.device_id)
+        .bind(a.kind.as_str())
+        .bind(&a.original_path)
+        .bind(&a.original_file_name)
+        .bind(a.checksum.clone())
+        .bind(a.file_size)
+        .bind(ts(a.file_created_at))
+        .bind(ts(a.file_modified_at))
+        .bind(local_ts(a.local_date_time))
+        .bind(a.is_favorite)
+        .bind(&a.visibility)
+        .bind(a.duration.clone())
+        .bind(a.sidecar_path.clone())
+        .bind(ts(a.created_at))
+        .bind(ts(a.updated_at))
+        .bind(a.deleted_at.map(ts))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        sqlx::query(
+            "INSERT INTO asset_exif (asset_id, description, latitude, longitude, date_time_original, \
+             time_zone, rating) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(a.id.to_string())
+        .bind(&a.exif.description)
+        .bind(a.exif.latitude)
+        .bind(a.exif.longitude)
+        .bind(a.exif.date_time_original.map(ts))
+        .bind(a.exif.time_zone.clone())
+        .bind(a.exif.rating)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn get(&self, id: Uuid) -> StoreResult<Option<AssetRecord>> {
+        let sql = format!("{SELECT_ASSET} WHERE a.id = $1");
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .as_ref()
+            .map(asset_from_row)
+            .transpose()
+    }
+
+    async fn get_many(&self, ids: &[Uuid]) -> StoreResult<Vec<AssetRecord>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(CHUNK) {
+            let sql = format!(
+                "{SELECT_ASSET} WHERE a.id IN ({}) ORDER BY a.local_date_time DESC",
+                placeholders(1, chunk.len())
+            );
+            for row in bind_ids(sqlx::query(AssertSqlSafe(sql)), chunk)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?
+            {
+                out.push(asset_from_row(&row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn find_by_checksums(
+        &self,
+        owner_id: Uuid,
+        checksums: &[Vec<u8>],
+    ) -> StoreResult<Vec<ChecksumMatch>> {
+        let mut out = Vec::new();
+        for chunk in checksums.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT id, checksum, deleted_at FROM assets WHERE owner_id = $1 AND checksum IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(owner_id.to_string());
+            for c in chunk {
+                q = q.bind(c.clone());
+            }
+            for row in q.fetch_all(&self.pool).await.map_err(db_err)? {
+                out.push(ChecksumMatch {
+                    checksum: row.try_get("checksum").map_err(db_err)?,
+                    asset_id: get_uuid(&row, "id")?,
+                    is_trashed: get_opt_str(&row, "deleted_at")?.is_some(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn owned_ids(&self, user_id: Uuid, ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
+        self.ids_query(ids, user_id, |list| {
+            format!("SELECT id FROM assets WHERE owner_id = $1 AND id IN ({list})")
+        })
+        .await
+    }
+
+    async fn readable_ids(&self, user_id: Uuid, ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
+        self.ids_query(ids, user_id, |list| {
+            format!(
+                "SELECT id FROM assets WHERE id IN ({list}) AND (owner_id = $1 OR id IN ( \
+                   SELECT aa.asset_id FROM album_assets aa JOIN albums al ON al.id = aa.album_id \
+                   LEFT JOIN album_users au ON au.album_id = al.id AND au.user_id = $1 \
+                   WHERE al.owner_id = $1 OR au.user_id IS NOT NULL))"
+            )
+        })
+        .await
+    }
+
+    async fn update(&self, ids: &[Uuid], p: &AssetPatch, now: DateTime<Utc>) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        for id in ids {
+            let id = id.to_string();
+            sqlx::query(
+                "UPDATE assets SET is_favorite = COALESCE($2, is_favorite), \
+                 visibility = COALESCE($3, visibility), \
+                 local_date_time = COALESCE($4, local_date_time), updated_at = $5 WHERE id = $1",
+            )
+            .bind(id.clone())
+            .bind(p.is_favorite)
+            .bind(p.visibility.clone())
+            .bind(p.local_date_time.map(local_ts))
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            let (set_tz, tz) = match &p.time_zone {
+                Some(tz) => (true, tz.clone()),
+                None => (false, None),
+            };
+            let (set_rating, rating) = match p.rating {
+                Some(r) => (true, r),
+                None => (false, None),
+            };
+            sqlx::query(
+                "UPDATE asset_exif SET description = COALESCE($2, description), \
+                 latitude = COALESCE($3, latitude), longitude = COALESCE($4, longitude), \
+                 date_time_original = COALESCE($5, date_time_original), \
+                 time_zone = CASE WHEN $6 THEN $7 ELSE time_zone END, \
+                 rating = CASE WHEN $8 THEN $9 ELSE rating END WHERE asset_id = $1",
+            )
+            .bind(id)
+            .bind(p.description.clone())
+            .bind(p.latitude)
+            .bind(p.longitude)
+            .bind(p.date_time_original.map(ts))
+            .bind(set_tz)
+            .bind(tz)
+            .bind(set_rating)
+            .bind(rating)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn trash(&self, ids: &[Uuid], now: DateTime<Utc>) -> StoreResult<()> {
+        self.exec_for_ids(ids, Some(now), |list| {
+            format!("UPDATE assets SET deleted_at = $1, updated_at = $1 WHERE deleted_at IS NULL AND id IN ({list})")
+        })
+        .await
+    }
+
+    async fn restore(&self, ids: &[Uuid], now: DateTime<Utc>) -> StoreResult<()> {
+        self.exec_for_ids(ids, Some(now), |list| {
+            format!("UPDATE assets SET deleted_at = NULL, updated_at = $1 WHERE id IN ({list})")
+        })
+        .await
+    }
+
+    async fn trashed_ids(&self, owner_id: Uuid) -> StoreResult<Vec<Uuid>> {
+        sqlx::query("SELECT id FROM assets WHERE owner_id = $1 AND deleted_at IS NOT NULL")
+            .bind(owner_id.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| get_uuid(r, "id"))
+            .collect()
+    }
+
+    async fn delete(&self, ids: &[Uuid]) -> StoreResult<()> {
+        self.exec_for_ids(ids, None, |list| {
+            format!("DELETE FROM assets WHERE id IN ({list})")
+        })
+        .await
+    }
+
+    async fn original_paths_of_owner(&self, owner_id: Uuid) -> StoreResult<Vec<String>> {
+        sqlx::query("SELECT original_path FROM assets WHERE owner_id = $1")
+            .bind(owner_id.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| get_str(r, "original_path"))
+            .collect()
+    }
+
+    async fn stats(&self, owner_id: Uuid, f: &AssetStatsFilter) -> StoreResult<AssetStats> {
+        let mut sql = String::from(
+            "SELECT type, COUNT(*) AS n FROM assets WHERE owner_id = $1 \
+             AND ($2 IS NULL OR visibility = $2) AND ($3 IS NULL OR is_favorite = $3)",
+        );
+        match f.is_trashed {
+            Some(true) => sql.push_str(" AND deleted_at IS NOT NULL"),
+            Some(false) | None => sql.push_str(" AND deleted_at IS NULL"),
+        }
+        sql.push_str(" GROUP BY type");
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(owner_id.to_string())
+            .bind(f.visibility.clone())
+            .bind(f.is_favorite)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let mut stats = AssetStats::default();
+        for row in rows {
+            let n = get_i64(&row, "n")?;
+            match AssetKind::parse(&get_str(&row, "type")?) {
+                Some(AssetKind::Image) => stats.images = n,
+                Some(AssetKind::Video) => stats.videos = n,
+                None => {}
+            }
+        }
+        Ok(stats)
+    }
+
+    async fn usage_by_user(&self) -> StoreResult<Vec<UserUsage>> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.name, u.quota_size_bytes, \
+               CAST(COALESCE(SUM(CASE WHEN a.type = 'IMAGE' THEN 1 ELSE 0 END), 0) AS BIGINT) AS photos, \
+               CAST(COALESCE(SUM(CASE WHEN a.type = 'VIDEO' THEN 1 ELSE 0 END), 0) AS BIGINT) AS videos, \
+               CAST(COALESCE(SUM(a.file_size), 0) AS BIGINT) AS usage, \
+               CAST(COALESCE(SUM(CASE WHEN a.type = 'IMAGE' THEN a.file_size ELSE 0 END), 0) AS BIGINT) AS usage_photos, \
+               CAST(COALESCE(SUM(CASE WHEN a.type = 'VIDEO' THEN a.file_size ELSE 0 END), 0) AS BIGINT) AS usage_videos \
+             FROM users u LEFT JOIN assets a ON a.owner_id = u.id AND a.deleted_at IS NULL \
+             WHERE u.deleted_at IS NULL GROUP BY u.id, u.name, u.quota_size_bytes, u.created_at \
+             ORDER BY u.created_at",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(UserUsage {
+                    user_id: get_uuid(r, "id")?,
+                    user_name: get_str(r, "name")?,
+                    quota_size_bytes: get_opt_i64(r, "quota_size_bytes")?,
+                    photos: get_i64(r, "photos")?,
+                    videos: get_i64(r, "videos")?,
+                    usage: get_i64(r, "usage")?,
+                    usage_photos: get_i64(r, "usage_photos")?,
+                    usage_videos: get_i64(r, "usage_videos")?,
+                })
+            })
+            .collect()
+    }
+}

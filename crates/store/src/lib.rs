@@ -1,0 +1,24 @@
+//! What the domain needs from a database, independent of which one.
+//!
+//! Each area has its own repository trait; [`Store`] bundles them as trait
+//! objects so callers compile once whatever the backend.
+
+mod error;
+pub mod records;
+mod repos;
+
+use std::sync::Arc;
+
+pub use error::{StoreError, StoreResult};
+pub use repos::*;
+
+/// Every repository of one backend, shared behind trait objects.
+#[derive(Clone)]
+pub struct Store {
+    pub users: Arc<dyn UserRepo>,
+    pub sessions: Arc<dyn SessionRepo>,
+    pub api_keys: Arc<dyn ApiKeyRepo>,
+    pub assets: Arc<dyn AssetRepo>,
+    pub albums: Arc<dyn AlbumRepo>,
+    pub system: Arc<dyn SystemRepo>,
+}

@@ -1,0 +1,224 @@
+//! Rows as the domain sees them. Times are UTC; ids are UUIDs.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub avatar_color: Option<String>,
+    pub storage_label: Option<String>,
+    pub quota_size_bytes: Option<i64>,
+    pub should_change_password: bool,
+    pub status: String,
+    pub profile_image_path: String,
+    pub profile_changed_at: DateTime<Utc>,
+    /// The user's preferences as JSON; `None` means "all defaults".
+    pub preferences: Option<serde_json::Value>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// Fields an update may change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserPatch {
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub password_hash: Option<String>,
+    pub is_admin: Option<bool>,
+    pub avatar_color: Option<Option<String>>,
+    pub storage_label: Option<Option<String>>,
+    pub quota_size_bytes: Option<Option<i64>>,
+    pub should_change_password: Option<bool>,
+    pub status: Option<String>,
+    pub preferences: Option<serde_json::Value>,
+    pub deleted_at: Option<Option<DateTime<Utc>>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub token_hash: String,
+    pub device_type: String,
+    pub device_os: String,
+    pub app_version: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiKeyRecord {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub name: String,
+    pub key_hash: String,
+    pub permissions: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssetKind {
+    Image,
+    Video,
+}
+
+impl AssetKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssetKind::Image => "IMAGE",
+            AssetKind::Video => "VIDEO",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "IMAGE" => Some(AssetKind::Image),
+            "VIDEO" => Some(AssetKind::Video),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AssetRecord {
+    pub id: Uuid,
+    pub owner_id: Uuid,
+    pub device_asset_id: String,
+    pub device_id: String,
+    pub kind: AssetKind,
+    /// Path relative to the originals root.
+    pub original_path: String,
+    pub original_file_name: String,
+    pub checksum: Vec<u8>,
+    pub file_size: i64,
+    pub file_created_at: DateTime<Utc>,
+    pub file_modified_at: DateTime<Utc>,
+    pub local_date_time: NaiveDateTime,
+    pub is_favorite: bool,
+    /// `timeline`, `archive`, `hidden` or `locked`.
+    pub visibility: String,
+    pub duration: Option<String>,
+    pub sidecar_path: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub exif: ExifRecord,
+}
+
+/// User-editable and (later) extracted metadata of one asset.
+#[derive(Debug, Clone, Default)]
+pub struct ExifRecord {
+    pub description: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub date_time_original: Option<DateTime<Utc>>,
+    pub time_zone: Option<String>,
+    pub rating: Option<i64>,
+}
+
+/// Fields a bulk or single asset update may change.
+#[derive(Debug, Clone, Default)]
+pub struct AssetPatch {
+    pub is_favorite: Option<bool>,
+    pub visibility: Option<String>,
+    pub description: Option<String>,
+    pub date_time_original: Option<DateTime<Utc>>,
+    pub local_date_time: Option<NaiveDateTime>,
+    pub time_zone: Option<Option<String>>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub rating: Option<Option<i64>>,
+}
+
+impl AssetPatch {
+    pub fn is_empty(&self) -> bool {
+        self.is_favorite.is_none()
+            && self.visibility.is_none()
+            && self.description.is_none()
+            && self.date_time_original.is_none()
+            && self.latitude.is_none()
+            && self.longitude.is_none()
+            && self.rating.is_none()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AssetStats {
+    pub images: i64,
+    pub videos: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AssetStatsFilter {
+    pub visibility: Option<String>,
+    pub is_favorite: Option<bool>,
+    pub is_trashed: Option<bool>,
+}
+
+/// Usage of one user, for server statistics.
+#[derive(Debug, Clone)]
+pub struct UserUsage {
+    pub user_id: Uuid,
+    pub user_name: String,
+    pub quota_size_bytes: Option<i64>,
+    pub photos: i64,
+    pub videos: i64,
+    pub usage: i64,
+    pub usage_photos: i64,
+    pub usage_videos: i64,
+}
+
+/// A checksum that already has an asset of the same owner.
+#[derive(Debug, Clone)]
+pub struct ChecksumMatch {
+    pub checksum: Vec<u8>,
+    pub asset_id: Uuid,
+    pub is_trashed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct AlbumRecord {
+    pub id: Uuid,
+    pub owner_id: Uuid,
+    pub album_name: String,
+    pub description: String,
+    pub thumbnail_asset_id: Option<Uuid>,
+    pub is_activity_enabled: bool,
+    /// `asc` or `desc`.
+    pub order: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AlbumPatch {
+    pub album_name: Option<String>,
+    pub description: Option<String>,
+    pub thumbnail_asset_id: Option<Option<Uuid>>,
+    pub is_activity_enabled: Option<bool>,
+    pub order: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AlbumUserRecord {
+    pub user_id: Uuid,
+    /// `editor` or `viewer`.
+    pub role: String,
+}
+
+/// Derived facts about an album's assets, for album listings.
+#[derive(Debug, Clone, Default)]
+pub struct AlbumAssetSummary {
+    pub asset_count: i64,
+    pub start_date: Option<NaiveDateTime>,
+    pub end_date: Option<NaiveDateTime>,
+    pub last_modified_asset_timestamp: Option<DateTime<Utc>>,
+}

@@ -1,0 +1,131 @@
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::StoreResult;
+use crate::records::*;
+
+#[async_trait]
+pub trait UserRepo: Send + Sync {
+    async fn create(&self, user: &UserRecord) -> StoreResult<()>;
+    async fn get(&self, id: Uuid, with_deleted: bool) -> StoreResult<Option<UserRecord>>;
+    async fn get_by_email(
+        &self,
+        email: &str,
+        with_deleted: bool,
+    ) -> StoreResult<Option<UserRecord>>;
+    async fn admin_exists(&self) -> StoreResult<bool>;
+    async fn list(&self, with_deleted: bool) -> StoreResult<Vec<UserRecord>>;
+    async fn update(
+        &self,
+        id: Uuid,
+        patch: &UserPatch,
+        now: DateTime<Utc>,
+    ) -> StoreResult<UserRecord>;
+    /// Removes the user and, through cascades, everything they own.
+    async fn delete(&self, id: Uuid) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait SessionRepo: Send + Sync {
+    async fn create(&self, session: &SessionRecord) -> StoreResult<()>;
+    async fn get_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>>;
+    async fn list_for_user(&self, user_id: Uuid) -> StoreResult<Vec<SessionRecord>>;
+    async fn touch(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Returns whether a session of that user was deleted.
+    async fn delete(&self, id: Uuid, user_id: Uuid) -> StoreResult<bool>;
+    async fn delete_all_for_user(&self, user_id: Uuid, except: Option<Uuid>) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait ApiKeyRepo: Send + Sync {
+    async fn create(&self, key: &ApiKeyRecord) -> StoreResult<()>;
+    async fn get_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>>;
+    async fn get(&self, id: Uuid, user_id: Uuid) -> StoreResult<Option<ApiKeyRecord>>;
+    async fn list_for_user(&self, user_id: Uuid) -> StoreResult<Vec<ApiKeyRecord>>;
+    async fn update(
+        &self,
+        id: Uuid,
+        user_id: Uuid,
+        name: Option<&str>,
+        permissions: Option<&[String]>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<ApiKeyRecord>>;
+    async fn delete(&self, id: Uuid, user_id: Uuid) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait AssetRepo: Send + Sync {
+    /// Fails with `StoreError::Conflict` when the owner already has this checksum.
+    async fn create(&self, asset: &AssetRecord) -> StoreResult<()>;
+    async fn get(&self, id: Uuid) -> StoreResult<Option<AssetRecord>>;
+    async fn get_many(&self, ids: &[Uuid]) -> StoreResult<Vec<AssetRecord>>;
+    async fn find_by_checksums(
+        &self,
+        owner_id: Uuid,
+        checksums: &[Vec<u8>],
+    ) -> StoreResult<Vec<ChecksumMatch>>;
+    /// The subset of `ids` that `user_id` owns.
+    async fn owned_ids(&self, user_id: Uuid, ids: &[Uuid]) -> StoreResult<Vec<Uuid>>;
+    /// The subset of `ids` that `user_id` may see: owned, or in an album they own or share.
+    async fn readable_ids(&self, user_id: Uuid, ids: &[Uuid]) -> StoreResult<Vec<Uuid>>;
+    async fn update(&self, ids: &[Uuid], patch: &AssetPatch, now: DateTime<Utc>)
+    -> StoreResult<()>;
+    async fn trash(&self, ids: &[Uuid], now: DateTime<Utc>) -> StoreResult<()>;
+    async fn restore(&self, ids: &[Uuid], now: DateTime<Utc>) -> StoreResult<()>;
+    async fn trashed_ids(&self, owner_id: Uuid) -> StoreResult<Vec<Uuid>>;
+    /// Deletes the rows; the caller removes the files.
+    async fn delete(&self, ids: &[Uuid]) -> StoreResult<()>;
+    async fn original_paths_of_owner(&self, owner_id: Uuid) -> StoreResult<Vec<String>>;
+    async fn stats(&self, owner_id: Uuid, filter: &AssetStatsFilter) -> StoreResult<AssetStats>;
+    async fn usage_by_user(&self) -> StoreResult<Vec<UserUsage>>;
+}
+
+#[async_trait]
+pub trait AlbumRepo: Send + Sync {
+    async fn create(
+        &self,
+        album: &AlbumRecord,
+        users: &[AlbumUserRecord],
+        asset_ids: &[Uuid],
+    ) -> StoreResult<()>;
+    async fn get(&self, id: Uuid) -> StoreResult<Option<AlbumRecord>>;
+    /// Albums the user owns or that are shared with them; `shared` narrows to
+    /// albums that have other members (true) or none (false).
+    async fn list_for_user(
+        &self,
+        user_id: Uuid,
+        shared: Option<bool>,
+        containing_asset: Option<Uuid>,
+    ) -> StoreResult<Vec<AlbumRecord>>;
+    async fn users_of(
+        &self,
+        album_ids: &[Uuid],
+    ) -> StoreResult<HashMap<Uuid, Vec<AlbumUserRecord>>>;
+    async fn summaries(&self, album_ids: &[Uuid]) -> StoreResult<HashMap<Uuid, AlbumAssetSummary>>;
+    /// Asset ids of the album, oldest taken first.
+    async fn asset_ids(&self, album_id: Uuid) -> StoreResult<Vec<Uuid>>;
+    async fn contained_asset_ids(&self, album_id: Uuid, ids: &[Uuid]) -> StoreResult<Vec<Uuid>>;
+    async fn update(&self, id: Uuid, patch: &AlbumPatch, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn delete(&self, id: Uuid) -> StoreResult<()>;
+    async fn add_assets(&self, album_id: Uuid, ids: &[Uuid], now: DateTime<Utc>)
+    -> StoreResult<()>;
+    async fn remove_assets(
+        &self,
+        album_id: Uuid,
+        ids: &[Uuid],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn upsert_user(&self, album_id: Uuid, user: &AlbumUserRecord) -> StoreResult<()>;
+    async fn remove_user(&self, album_id: Uuid, user_id: Uuid) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait SystemRepo: Send + Sync {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    async fn get_metadata(&self, key: &str) -> StoreResult<Option<serde_json::Value>>;
+    async fn set_metadata(&self, key: &str, value: &serde_json::Value) -> StoreResult<()>;
+}

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 mod error;
 mod secrets;
+pub mod search;
 pub mod server_info;
 pub mod sessions;
 pub mod storage;

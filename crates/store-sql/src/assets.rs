@@ -9,6 +9,17 @@ use uuid::Uuid;
 
 use crate::SqlStore;
 use crate::codec::*;
+use crate::search::{Arg, Conditions};
+
+/// A case-insensitive `LIKE … ESCAPE '\'` pattern matching `text` anywhere.
+fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
 
 const SELECT_ASSET: &str = "SELECT a.*, e.description, e.latitude, e.longitude, e.date_time_original, \
      e.time_zone, e.rating FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id";
@@ -314,6 +325,80 @@ impl AssetRepo for SqlStore {
             .map_err(db_err)?
             .iter()
             .map(|r| get_str(r, "original_path"))
+            .collect()
+    }
+
+    async fn search(&self, s: &AssetSearch) -> StoreResult<Vec<AssetRecord>> {
+        let mut c = Conditions::default();
+        c.push("a.owner_id = ?", Arg::Text(s.owner_id.to_string()));
+        if let Some(id) = s.id {
+            c.push("a.id = ?", Arg::Text(id.to_string()));
+        }
+        if !s.album_ids.is_empty() {
+            c.push_list(
+                "a.id IN (SELECT asset_id FROM album_assets WHERE album_id IN (?))",
+                s.album_ids.iter().map(|id| Arg::Text(id.to_string())),
+            );
+        }
+        if s.not_in_album {
+            c.push_plain("NOT EXISTS (SELECT 1 FROM album_assets x WHERE x.asset_id = a.id)");
+        }
+        if let Some(checksum) = &s.checksum {
+            c.push("a.checksum = ?", Arg::Bytes(checksum.clone()));
+        }
+        if let Some(name) = &s.original_file_name {
+            c.push("LOWER(a.original_file_name) LIKE ? ESCAPE '\\'", Arg::Text(like_pattern(name)));
+        }
+        if let Some(text) = &s.description {
+            c.push("LOWER(e.description) LIKE ? ESCAPE '\\'", Arg::Text(like_pattern(text)));
+        }
+        if let Some(device) = &s.device_id {
+            c.push("a.device_id = ?", Arg::Text(device.clone()));
+        }
+        if let Some(kind) = s.kind {
+            c.push("a.type = ?", Arg::Text(kind.as_str().to_string()));
+        }
+        if let Some(fav) = s.is_favorite {
+            c.push("a.is_favorite = ?", Arg::Bool(fav));
+        }
+        match &s.visibility {
+            Some(v) => c.push("a.visibility = ?", Arg::Text(v.clone())),
+            None => c.push_plain("a.visibility IN ('timeline', 'archive')"),
+        }
+        let trashed_filter = s.trashed_after.is_some() || s.trashed_before.is_some();
+        if !s.with_deleted && !trashed_filter {
+            c.push_plain("a.deleted_at IS NULL");
+        }
+        let ranges = [
+            ("a.deleted_at >= ?", s.trashed_after),
+            ("a.deleted_at <= ?", s.trashed_before),
+            ("a.file_created_at >= ?", s.taken_after),
+            ("a.file_created_at <= ?", s.taken_before),
+            ("a.created_at >= ?", s.created_after),
+            ("a.created_at <= ?", s.created_before),
+            ("a.updated_at >= ?", s.updated_after),
+            ("a.updated_at <= ?", s.updated_before),
+        ];
+        for (clause, bound) in ranges {
+            if let Some(t) = bound {
+                c.push(clause, Arg::Text(ts(t)));
+            }
+        }
+        let direction = if s.ascending { "ASC" } else { "DESC" };
+        let n = c.next_param();
+        let sql = format!(
+            "{SELECT_ASSET}{} ORDER BY a.file_created_at {direction}, a.id {direction} LIMIT ${n} OFFSET ${}",
+            c.where_sql(),
+            n + 1
+        );
+        c.bind(sqlx::query(AssertSqlSafe(sql)))
+            .bind(s.limit)
+            .bind(s.offset)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(asset_from_row)
             .collect()
     }
 

@@ -10,6 +10,7 @@ mod api_keys;
 mod assets;
 mod codec;
 mod sessions;
+mod search;
 mod system;
 mod users;
 

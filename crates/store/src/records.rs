@@ -222,3 +222,34 @@ pub struct AlbumAssetSummary {
     pub end_date: Option<NaiveDateTime>,
     pub last_modified_asset_timestamp: Option<DateTime<Utc>>,
 }
+
+/// A metadata search over one owner's assets; `None` fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct AssetSearch {
+    pub owner_id: Uuid,
+    pub id: Option<Uuid>,
+    pub album_ids: Vec<Uuid>,
+    pub not_in_album: bool,
+    pub checksum: Option<Vec<u8>>,
+    /// Case-insensitive substring.
+    pub original_file_name: Option<String>,
+    /// Case-insensitive substring.
+    pub description: Option<String>,
+    pub device_id: Option<String>,
+    pub kind: Option<AssetKind>,
+    pub is_favorite: Option<bool>,
+    /// Exact visibility; `None` means timeline and archive.
+    pub visibility: Option<String>,
+    pub with_deleted: bool,
+    pub trashed_after: Option<DateTime<Utc>>,
+    pub trashed_before: Option<DateTime<Utc>>,
+    pub taken_after: Option<DateTime<Utc>>,
+    pub taken_before: Option<DateTime<Utc>>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+    pub updated_after: Option<DateTime<Utc>>,
+    pub updated_before: Option<DateTime<Utc>>,
+    pub ascending: bool,
+    pub offset: i64,
+    pub limit: i64,
+}

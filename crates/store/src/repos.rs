@@ -79,6 +79,7 @@ pub trait AssetRepo: Send + Sync {
     /// Deletes the rows; the caller removes the files.
     async fn delete(&self, ids: &[Uuid]) -> StoreResult<()>;
     async fn original_paths_of_owner(&self, owner_id: Uuid) -> StoreResult<Vec<String>>;
+    async fn search(&self, search: &AssetSearch) -> StoreResult<Vec<AssetRecord>>;
     async fn stats(&self, owner_id: Uuid, filter: &AssetStatsFilter) -> StoreResult<AssetStats>;
     async fn usage_by_user(&self) -> StoreResult<Vec<UserUsage>>;
 }

@@ -213,7 +213,7 @@ async fn upload(
 }
 
 /// SHA-1 as 40 hex digits or 28 base64 characters, as clients send it.
-fn parse_checksum(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn parse_checksum(text: &str) -> Option<Vec<u8>> {
     let bytes = if text.len() == 40 {
         hex::decode(text).ok()?
     } else {

@@ -4,6 +4,7 @@ pub mod albums;
 pub mod api_keys;
 pub mod assets;
 pub mod auth;
+pub mod search;
 pub mod server;
 pub mod sessions;
 pub mod trash;
@@ -25,4 +26,5 @@ pub fn api_routes() -> Router<AppState> {
         .merge(assets::routes())
         .merge(trash::routes())
         .merge(albums::routes())
+        .merge(search::routes())
 }

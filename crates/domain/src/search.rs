@@ -27,10 +27,14 @@ impl Domain {
         let page = page.unwrap_or(1);
         let size = size.unwrap_or(DEFAULT_PAGE_SIZE);
         if page < 1 {
-            return Err(DomainError::BadRequest("page must not be less than 1".into()));
+            return Err(DomainError::BadRequest(
+                "page must not be less than 1".into(),
+            ));
         }
         if !(1..=MAX_PAGE_SIZE).contains(&size) {
-            return Err(DomainError::BadRequest(format!("size must be between 1 and {MAX_PAGE_SIZE}")));
+            return Err(DomainError::BadRequest(format!(
+                "size must be between 1 and {MAX_PAGE_SIZE}"
+            )));
         }
         search.owner_id = auth.user_id();
         search.offset = (page - 1) * size;

@@ -347,10 +347,16 @@ impl AssetRepo for SqlStore {
             c.push("a.checksum = ?", Arg::Bytes(checksum.clone()));
         }
         if let Some(name) = &s.original_file_name {
-            c.push("LOWER(a.original_file_name) LIKE ? ESCAPE '\\'", Arg::Text(like_pattern(name)));
+            c.push(
+                "LOWER(a.original_file_name) LIKE ? ESCAPE '\\'",
+                Arg::Text(like_pattern(name)),
+            );
         }
         if let Some(text) = &s.description {
-            c.push("LOWER(e.description) LIKE ? ESCAPE '\\'", Arg::Text(like_pattern(text)));
+            c.push(
+                "LOWER(e.description) LIKE ? ESCAPE '\\'",
+                Arg::Text(like_pattern(text)),
+            );
         }
         if let Some(device) = &s.device_id {
             c.push("a.device_id = ?", Arg::Text(device.clone()));

@@ -9,8 +9,8 @@ mod albums;
 mod api_keys;
 mod assets;
 mod codec;
-mod sessions;
 mod search;
+mod sessions;
 mod system;
 mod users;
 

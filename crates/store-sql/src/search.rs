@@ -37,7 +37,8 @@ impl Conditions {
             self.args.push(arg);
             placeholders.push(format!("${}", self.args.len()));
         }
-        self.clauses.push(clause.replace('?', &placeholders.join(", ")));
+        self.clauses
+            .push(clause.replace('?', &placeholders.join(", ")));
     }
 
     /// The next free parameter number, for clauses after the conditions.
@@ -53,7 +54,10 @@ impl Conditions {
         }
     }
 
-    pub fn bind(self, mut q: Query<'static, Any, AnyArguments>) -> Query<'static, Any, AnyArguments> {
+    pub fn bind(
+        self,
+        mut q: Query<'static, Any, AnyArguments>,
+    ) -> Query<'static, Any, AnyArguments> {
         for arg in self.args {
             q = match arg {
                 Arg::Text(v) => q.bind(v),

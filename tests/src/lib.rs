@@ -116,7 +116,27 @@ impl TestServer {
             admin_sql(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).await;
         }
     }
+}
 
+/// A story that panics never reaches `stop()`: drop its PostgreSQL database
+/// anyway, on a runtime of its own since the test's runtime is unwinding.
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(db) = self.pg_database.take() {
+            let statement = format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)");
+            let _ = std::thread::spawn(move || {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime")
+                    .block_on(admin_sql(&statement));
+            })
+            .join();
+        }
+    }
+}
+
+impl TestServer {
     pub fn data_dir(&self) -> &Path {
         &self.config.data_dir
     }
@@ -227,6 +247,83 @@ impl TestServer {
         (id, self.login(email, "user-password").await)
     }
 
+    /// Sends a request authenticated with an `x-api-key` header, as the CLI does.
+    pub async fn with_key(
+        &self,
+        key: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .header("x-api-key", key);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        self.send(req).await
+    }
+
+    /// Creates an API key with these permissions and returns (key id, secret).
+    pub async fn api_key(&self, token: &str, permissions: &[&str]) -> (String, String) {
+        let (status, body) = self
+            .post(
+                token,
+                "/api-keys",
+                json!({"name": "test key", "permissions": permissions}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        (
+            body["id"].as_str().expect("id").to_string(),
+            body["secret"].as_str().expect("secret").to_string(),
+        )
+    }
+
+    /// Posts a hand-built multipart form to `/assets`.
+    pub async fn upload_form(
+        &self,
+        token: &str,
+        form: reqwest::multipart::Form,
+    ) -> (StatusCode, Value) {
+        self.send(self.authed(self.client.post(self.url("/assets")).multipart(form), token))
+            .await
+    }
+
+    /// The caller's `GET /assets/statistics`.
+    pub async fn asset_statistics(&self, token: &str) -> Value {
+        let (status, body) = self.get(token, "/assets/statistics").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    /// GET returning the raw bytes, for downloads; `range` is a `Range` header value.
+    pub async fn download(
+        &self,
+        token: &str,
+        path: &str,
+        range: Option<&str>,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let mut req = self.authed(self.client.get(self.url(path)), token);
+        if let Some(range) = range {
+            req = req.header(reqwest::header::RANGE, range);
+        }
+        let res = req.send().await.expect("request reaches the server");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.bytes().await.expect("body reads").to_vec();
+        (status, headers, bytes)
+    }
+
+    /// The server's `host:port`.
+    pub fn authority(&self) -> String {
+        self.base
+            .trim_start_matches("http://")
+            .trim_end_matches("/api")
+            .to_string()
+    }
+
     /// Uploads `bytes` as `file_name` with the CLI's form fields.
     pub async fn upload(
         &self,
@@ -234,16 +331,7 @@ impl TestServer {
         file_name: &str,
         bytes: Vec<u8>,
     ) -> (StatusCode, Value) {
-        let form = reqwest::multipart::Form::new()
-            .text("fileCreatedAt", "2024-03-01T10:00:00.000Z")
-            .text("fileModifiedAt", "2024-03-01T10:00:00.000Z")
-            .text("isFavorite", "false")
-            .part(
-                "assetData",
-                reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()),
-            );
-        self.send(self.authed(self.client.post(self.url("/assets")).multipart(form), token))
-            .await
+        self.upload_form(token, upload_form(file_name, bytes)).await
     }
 
     /// Uploads a small distinct JPEG-looking file and returns the new asset id.
@@ -278,6 +366,20 @@ impl TestServer {
     }
 }
 
+/// The form the CLI sends for one file: its dates, `isFavorite`, then the file.
+/// Names go out verbatim in `filename="…"`, as browsers and the CLI send them.
+pub fn upload_form(file_name: &str, bytes: Vec<u8>) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new()
+        .percent_encode_noop()
+        .text("fileCreatedAt", "2024-03-01T10:00:00.000Z")
+        .text("fileModifiedAt", "2024-03-01T10:00:00.000Z")
+        .text("isFavorite", "false")
+        .part(
+            "assetData",
+            reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()),
+        )
+}
+
 /// Bytes that start like a JPEG and differ per `seed`: enough for the API,
 /// which accepts by extension and content signature.
 pub fn fake_jpeg(seed: &str) -> Vec<u8> {
@@ -288,6 +390,80 @@ pub fn fake_jpeg(seed: &str) -> Vec<u8> {
     bytes.extend(std::iter::repeat_n(0x5A, 2048));
     bytes.extend_from_slice(&[0xFF, 0xD9]);
     bytes
+}
+
+/// `len` bytes that start like a JPEG and go on as deterministic noise, different per seed.
+pub fn big_jpeg(len: usize, seed: u64) -> Vec<u8> {
+    let mut bytes = fake_jpeg(&seed.to_string());
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407)
+        | 1;
+    while bytes.len() < len {
+        // xorshift64: cheap, deterministic noise.
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        bytes.extend_from_slice(&x.to_le_bytes());
+    }
+    bytes.truncate(len);
+    bytes
+}
+
+/// A response read off a raw connection.
+pub struct RawResponse {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+/// Writes `request` as-is to the server, optionally closes the sending half
+/// (the body "ends"), and reads one response: `None` when the server closed
+/// the connection without answering. Fails the test, rather than hanging, if
+/// neither happens within 60 s.
+pub async fn raw_http(authority: &str, request: &[u8], close_write: bool) -> Option<RawResponse> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(authority)
+        .await
+        .expect("server accepts connections");
+    // The server may answer and close before reading everything; that is fine.
+    let _ = stream.write_all(request).await;
+    if close_write {
+        let _ = stream.shutdown().await;
+    }
+    let read = async {
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 8192];
+        loop {
+            if let Some(parsed) = parse_response(&buf) {
+                return Some(parsed);
+            }
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return parse_response(&buf),
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(60), read)
+        .await
+        .expect("the server answers or closes the connection")
+}
+
+/// A complete HTTP/1.1 response with a `Content-Length` body, if `buf` holds one.
+fn parse_response(buf: &[u8]) -> Option<RawResponse> {
+    let end = buf.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = std::str::from_utf8(&buf[..end]).ok()?;
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    let length: usize = lines
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse().ok())
+        .unwrap_or(0);
+    let body = buf.get(end + 4..end + 4 + length)?;
+    Some(RawResponse {
+        status: StatusCode::from_u16(status).ok()?,
+        body: serde_json::from_slice(body).unwrap_or(Value::Null),
+    })
 }
 
 pub fn sha1_hex(bytes: &[u8]) -> String {
@@ -305,6 +481,28 @@ pub fn assert_error(status: StatusCode, body: &Value, expected: StatusCode) {
     );
     assert!(body["error"].is_string(), "{body}");
     assert!(body["correlationId"].is_string(), "{body}");
+}
+
+/// Like [`stories!`], for stories that need `&mut TestServer` (to restart it).
+#[macro_export]
+macro_rules! mut_stories {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let mut server = $crate::TestServer::start($crate::Backend::Sqlite).await;
+                super::$name(&mut server).await;
+                server.stop().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let mut server = $crate::TestServer::start($crate::Backend::Postgres).await;
+                super::$name(&mut server).await;
+                server.stop().await;
+            }
+        }
+    )*};
 }
 
 /// Declares each story as two tests, one per backend: `name::sqlite` and `name::postgres`.

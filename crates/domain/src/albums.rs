@@ -1,5 +1,6 @@
 //! Albums: owned and shared collections of assets.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
@@ -481,8 +482,8 @@ impl Domain {
             for user_id in
                 std::iter::once(album.owner_id).chain(album_members.iter().map(|m| m.user_id))
             {
-                if !users.contains_key(&user_id) {
-                    users.insert(user_id, self.get_user(user_id, true).await?);
+                if let Entry::Vacant(slot) = users.entry(user_id) {
+                    slot.insert(self.get_user(user_id, true).await?);
                 }
             }
             views.push(AlbumView {

@@ -12,6 +12,24 @@ fn not_found() -> DomainError {
     DomainError::BadRequest("API Key not found".into())
 }
 
+/// A key cannot hand out more than the caller holds.
+fn require_grantable(auth: &AuthContext, permissions: &[String]) -> DomainResult<()> {
+    if let Some(missing) = permissions
+        .iter()
+        .find(|p| *p != ALL && !auth.has_permission(p))
+    {
+        return Err(DomainError::BadRequest(format!(
+            "Cannot grant permissions you do not have: {missing}"
+        )));
+    }
+    if permissions.iter().any(|p| p == ALL) && !auth.has_permission(ALL) {
+        return Err(DomainError::BadRequest(
+            "Cannot grant permissions you do not have: all".into(),
+        ));
+    }
+    Ok(())
+}
+
 impl Domain {
     /// Returns the new key and its secret, which is shown only this once.
     pub async fn create_api_key(
@@ -25,20 +43,7 @@ impl Domain {
                 "permissions must contain at least 1 elements".into(),
             ));
         }
-        // A key cannot hand out more than the caller holds.
-        if let Some(missing) = permissions
-            .iter()
-            .find(|p| *p != ALL && !auth.has_permission(p))
-        {
-            return Err(DomainError::BadRequest(format!(
-                "Cannot grant permissions you do not have: {missing}"
-            )));
-        }
-        if permissions.iter().any(|p| p == ALL) && !auth.has_permission(ALL) {
-            return Err(DomainError::BadRequest(
-                "Cannot grant permissions you do not have: all".into(),
-            ));
-        }
+        require_grantable(auth, &permissions)?;
         let secret = new_secret();
         let now = Utc::now();
         let key = ApiKeyRecord {
@@ -79,6 +84,10 @@ impl Domain {
             return Err(DomainError::BadRequest(
                 "permissions must contain at least 1 elements".into(),
             ));
+        }
+        // Otherwise a key allowed to update keys could widen itself to "all".
+        if let Some(permissions) = &permissions {
+            require_grantable(auth, permissions)?;
         }
         self.store
             .api_keys

@@ -35,6 +35,17 @@ pub struct StagedUpload {
 const HEAD_LEN: usize = 64;
 
 impl Domain {
+    /// Refuses an upload the disk cannot hold; returns the free space.
+    pub fn check_free_space(&self, expected_size: Option<u64>) -> DomainResult<u64> {
+        let available = self.storage.disk_usage()?.available;
+        if expected_size.is_some_and(|s| s > available) {
+            return Err(DomainError::InsufficientStorage(
+                "Not enough free disk space".into(),
+            ));
+        }
+        Ok(available)
+    }
+
     /// Starts a staging file for part of a new asset; refuses when the disk
     /// cannot hold `expected_size`.
     pub async fn begin_upload(
@@ -43,12 +54,7 @@ impl Domain {
         part: UploadPart,
         expected_size: Option<u64>,
     ) -> DomainResult<UploadWriter> {
-        let available = self.storage.disk_usage()?.available;
-        if expected_size.is_some_and(|s| s > available) {
-            return Err(DomainError::InsufficientStorage(
-                "Not enough free disk space".into(),
-            ));
-        }
+        let available = self.check_free_space(expected_size)?;
         let path = self.storage.staging_path(asset_id, part);
         let file = tokio::fs::File::create(&path).await?;
         Ok(UploadWriter {

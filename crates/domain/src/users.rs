@@ -114,12 +114,13 @@ impl Domain {
         Ok(user)
     }
 
+    /// An unknown id is a 400, as in Immich.
     pub async fn get_user(&self, id: Uuid, with_deleted: bool) -> DomainResult<UserRecord> {
         self.store
             .users
             .get(id, with_deleted)
             .await?
-            .ok_or_else(|| DomainError::NotFound("User not found".into()))
+            .ok_or_else(|| DomainError::BadRequest("User not found".into()))
     }
 
     pub async fn list_users(&self, with_deleted: bool) -> DomainResult<Vec<UserRecord>> {
@@ -195,7 +196,7 @@ impl Domain {
             ));
         }
         if force {
-            let paths = self.store.assets.original_paths_of_owner(id).await?;
+            let paths = self.store.assets.file_paths_of_owner(id).await?;
             self.store.users.delete(id).await?;
             self.storage.remove_originals(&paths).await;
             return Ok(UserRecord {

@@ -42,12 +42,17 @@ pub fn router(domain: Domain, settings: ServerSettings) -> Router {
         domain,
         settings: Arc::new(settings),
     };
-    let api = routes::api_routes().fallback(api_not_found);
+    // A known path with the wrong method also answers Immich's JSON 404
+    // ("Cannot POST /…"), not axum's empty 405: clients need a JSON body.
+    let api = routes::api_routes()
+        .fallback(api_not_found)
+        .method_not_allowed_fallback(api_not_found);
     Router::new()
         .route(
             "/.well-known/immich",
             axum::routing::get(routes::server::well_known),
         )
+        .method_not_allowed_fallback(api_not_found)
         .nest("/api", api)
         .fallback(api_not_found)
         .with_state(state)

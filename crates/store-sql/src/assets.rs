@@ -317,15 +317,19 @@ impl AssetRepo for SqlStore {
         .await
     }
 
-    async fn original_paths_of_owner(&self, owner_id: Uuid) -> StoreResult<Vec<String>> {
-        sqlx::query("SELECT original_path FROM assets WHERE owner_id = $1")
-            .bind(owner_id.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(|r| get_str(r, "original_path"))
-            .collect()
+    async fn file_paths_of_owner(&self, owner_id: Uuid) -> StoreResult<Vec<String>> {
+        let rows =
+            sqlx::query("SELECT original_path, sidecar_path FROM assets WHERE owner_id = $1")
+                .bind(owner_id.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?;
+        let mut paths = Vec::with_capacity(rows.len());
+        for row in &rows {
+            paths.push(get_str(row, "original_path")?);
+            paths.extend(get_opt_str(row, "sidecar_path")?);
+        }
+        Ok(paths)
     }
 
     async fn search(&self, s: &AssetSearch) -> StoreResult<Vec<AssetRecord>> {
@@ -409,9 +413,12 @@ impl AssetRepo for SqlStore {
     }
 
     async fn stats(&self, owner_id: Uuid, f: &AssetStatsFilter) -> StoreResult<AssetStats> {
+        // Without a visibility, count what the timeline and archive show, as
+        // search does (and Immich): hidden and locked assets stay out.
         let mut sql = String::from(
             "SELECT type, COUNT(*) AS n FROM assets WHERE owner_id = $1 \
-             AND ($2 IS NULL OR visibility = $2) AND ($3 IS NULL OR is_favorite = $3)",
+             AND (($2 IS NULL AND visibility IN ('timeline', 'archive')) OR visibility = $2) \
+             AND ($3 IS NULL OR is_favorite = $3)",
         );
         match f.is_trashed {
             Some(true) => sql.push_str(" AND deleted_at IS NOT NULL"),

@@ -78,7 +78,8 @@ pub trait AssetRepo: Send + Sync {
     async fn trashed_ids(&self, owner_id: Uuid) -> StoreResult<Vec<Uuid>>;
     /// Deletes the rows; the caller removes the files.
     async fn delete(&self, ids: &[Uuid]) -> StoreResult<()>;
-    async fn original_paths_of_owner(&self, owner_id: Uuid) -> StoreResult<Vec<String>>;
+    /// Every file the owner's assets keep under the originals root: originals and sidecars.
+    async fn file_paths_of_owner(&self, owner_id: Uuid) -> StoreResult<Vec<String>>;
     async fn search(&self, search: &AssetSearch) -> StoreResult<Vec<AssetRecord>>;
     async fn stats(&self, owner_id: Uuid, filter: &AssetStatsFilter) -> StoreResult<AssetStats>;
     async fn usage_by_user(&self) -> StoreResult<Vec<UserUsage>>;

@@ -125,6 +125,8 @@ async fn upload(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    // Answer before reading a body the disk could never hold.
+    state.domain.check_free_space(expected_size)?;
     let asset_id = Uuid::new_v4();
     let mut fields = HashMap::new();
     let mut original: Option<(StagedUpload, String)> = None;

@@ -13,7 +13,7 @@ use shoebox_domain::auth::DeviceInfo;
 
 use crate::AppState;
 use crate::dto;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{ACCESS_TOKEN_COOKIE, ApiJson, Auth};
 
 pub fn routes() -> Router<AppState> {
@@ -135,6 +135,12 @@ async fn change_password(
     ApiJson(body): ApiJson<ChangePasswordDto>,
 ) -> ApiResult<Json<UserAdminResponseDto>> {
     let ctx = auth.require(Permission::AuthChangePassword)?;
+    // Immich's ChangePasswordDto asks for at least 8 characters.
+    if body.new_password.chars().count() < 8 {
+        return Err(ApiError::bad_request(
+            "newPassword must be longer than or equal to 8 characters",
+        ));
+    }
     let user = state
         .domain
         .change_password(

@@ -48,6 +48,10 @@ pub enum BulkFailure {
 
 pub type BulkResult = Vec<(Uuid, Result<(), BulkFailure>)>;
 
+fn id_set(ids: Vec<Uuid>) -> HashSet<Uuid> {
+    ids.into_iter().collect()
+}
+
 const ROLES: &[&str] = &["editor", "viewer"];
 
 fn validate_role(role: &str) -> DomainResult<()> {
@@ -238,20 +242,8 @@ impl Domain {
     ) -> DomainResult<BulkResult> {
         self.album_with_role(auth, id, &["owner", "editor"], "albumAsset.create")
             .await?;
-        let present: HashSet<Uuid> = self
-            .store
-            .albums
-            .contained_asset_ids(id, ids)
-            .await?
-            .into_iter()
-            .collect();
-        let readable: HashSet<Uuid> = self
-            .store
-            .assets
-            .readable_ids(auth.user_id(), ids)
-            .await?
-            .into_iter()
-            .collect();
+        let present = id_set(self.store.albums.contained_asset_ids(id, ids).await?);
+        let readable = id_set(self.store.assets.readable_ids(auth.user_id(), ids).await?);
         let mut seen = HashSet::new();
         let mut to_add = Vec::new();
         let results = ids
@@ -309,20 +301,8 @@ impl Domain {
         let (album, role) = self
             .album_with_role(auth, id, &["owner", "editor"], "albumAsset.delete")
             .await?;
-        let present: HashSet<Uuid> = self
-            .store
-            .albums
-            .contained_asset_ids(id, ids)
-            .await?
-            .into_iter()
-            .collect();
-        let owned: HashSet<Uuid> = self
-            .store
-            .assets
-            .owned_ids(auth.user_id(), ids)
-            .await?
-            .into_iter()
-            .collect();
+        let present = id_set(self.store.albums.contained_asset_ids(id, ids).await?);
+        let owned = id_set(self.store.assets.owned_ids(auth.user_id(), ids).await?);
         let mut to_remove = Vec::new();
         let results = ids
             .iter()

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::SqlStore;
 use crate::codec::*;
+use crate::id_lists::{execute_for_ids, fetch_for_ids};
 
 fn album_from_row(row: &AnyRow) -> StoreResult<AlbumRecord> {
     Ok(AlbumRecord {
@@ -23,10 +24,6 @@ fn album_from_row(row: &AnyRow) -> StoreResult<AlbumRecord> {
         created_at: get_ts(row, "created_at")?,
         updated_at: get_ts(row, "updated_at")?,
     })
-}
-
-fn id_list(ids: &[Uuid]) -> Vec<String> {
-    ids.iter().map(Uuid::to_string).collect()
 }
 
 #[async_trait]
@@ -131,55 +128,45 @@ impl AlbumRepo for SqlStore {
         &self,
         album_ids: &[Uuid],
     ) -> StoreResult<HashMap<Uuid, Vec<AlbumUserRecord>>> {
+        let rows = fetch_for_ids(&self.pool, &[], album_ids, |list| {
+            format!(
+                "SELECT album_id, user_id, role FROM album_users WHERE album_id IN ({list}) ORDER BY created_at"
+            )
+        })
+        .await?;
         let mut out: HashMap<Uuid, Vec<AlbumUserRecord>> = HashMap::new();
-        for chunk in album_ids.chunks(CHUNK) {
-            let sql = format!(
-                "SELECT album_id, user_id, role FROM album_users WHERE album_id IN ({}) ORDER BY created_at",
-                placeholders(1, chunk.len())
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for id in id_list(chunk) {
-                q = q.bind(id);
-            }
-            for row in q.fetch_all(&self.pool).await.map_err(db_err)? {
-                out.entry(get_uuid(&row, "album_id")?)
-                    .or_default()
-                    .push(AlbumUserRecord {
-                        user_id: get_uuid(&row, "user_id")?,
-                        role: get_str(&row, "role")?,
-                    });
-            }
+        for row in &rows {
+            out.entry(get_uuid(row, "album_id")?)
+                .or_default()
+                .push(AlbumUserRecord {
+                    user_id: get_uuid(row, "user_id")?,
+                    role: get_str(row, "role")?,
+                });
         }
         Ok(out)
     }
 
     async fn summaries(&self, album_ids: &[Uuid]) -> StoreResult<HashMap<Uuid, AlbumAssetSummary>> {
-        let mut out = HashMap::new();
-        for chunk in album_ids.chunks(CHUNK) {
-            let sql = format!(
+        let rows = fetch_for_ids(&self.pool, &[], album_ids, |list| {
+            format!(
                 "SELECT aa.album_id, CAST(COUNT(a.id) AS BIGINT) AS n, MIN(a.local_date_time) AS start_date, \
                  MAX(a.local_date_time) AS end_date, MAX(a.updated_at) AS last_modified \
                  FROM album_assets aa JOIN assets a ON a.id = aa.asset_id AND a.deleted_at IS NULL \
-                 WHERE aa.album_id IN ({}) GROUP BY aa.album_id",
-                placeholders(1, chunk.len())
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for id in id_list(chunk) {
-                q = q.bind(id);
-            }
-            for row in q.fetch_all(&self.pool).await.map_err(db_err)? {
-                out.insert(
-                    get_uuid(&row, "album_id")?,
-                    AlbumAssetSummary {
-                        asset_count: get_i64(&row, "n")?,
-                        start_date: get_opt_local_ts(&row, "start_date")?,
-                        end_date: get_opt_local_ts(&row, "end_date")?,
-                        last_modified_asset_timestamp: get_opt_ts(&row, "last_modified")?,
-                    },
-                );
-            }
-        }
-        Ok(out)
+                 WHERE aa.album_id IN ({list}) GROUP BY aa.album_id"
+            )
+        })
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let summary = AlbumAssetSummary {
+                    asset_count: get_i64(row, "n")?,
+                    start_date: get_opt_local_ts(row, "start_date")?,
+                    end_date: get_opt_local_ts(row, "end_date")?,
+                    last_modified_asset_timestamp: get_opt_ts(row, "last_modified")?,
+                };
+                Ok((get_uuid(row, "album_id")?, summary))
+            })
+            .collect()
     }
 
     async fn asset_ids(&self, album_id: Uuid) -> StoreResult<Vec<Uuid>> {
@@ -197,21 +184,13 @@ impl AlbumRepo for SqlStore {
     }
 
     async fn contained_asset_ids(&self, album_id: Uuid, ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
-        let mut out = Vec::new();
-        for chunk in ids.chunks(CHUNK) {
-            let sql = format!(
-                "SELECT asset_id FROM album_assets WHERE album_id = $1 AND asset_id IN ({})",
-                placeholders(2, chunk.len())
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(album_id.to_string());
-            for id in id_list(chunk) {
-                q = q.bind(id);
-            }
-            for row in q.fetch_all(&self.pool).await.map_err(db_err)? {
-                out.push(get_uuid(&row, "asset_id")?);
-            }
-        }
-        Ok(out)
+        let rows = fetch_for_ids(&self.pool, &[album_id.to_string()], ids, |list| {
+            format!(
+                "SELECT asset_id FROM album_assets WHERE album_id = $1 AND asset_id IN ({list})"
+            )
+        })
+        .await?;
+        rows.iter().map(|r| get_uuid(r, "asset_id")).collect()
     }
 
     async fn update(&self, id: Uuid, p: &AlbumPatch, now: DateTime<Utc>) -> StoreResult<()> {
@@ -287,17 +266,10 @@ impl AlbumRepo for SqlStore {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        for chunk in ids.chunks(CHUNK) {
-            let sql = format!(
-                "DELETE FROM album_assets WHERE album_id = $1 AND asset_id IN ({})",
-                placeholders(2, chunk.len())
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(album_id.to_string());
-            for id in id_list(chunk) {
-                q = q.bind(id);
-            }
-            q.execute(&mut *tx).await.map_err(db_err)?;
-        }
+        execute_for_ids(&mut tx, &[album_id.to_string()], ids, |list| {
+            format!("DELETE FROM album_assets WHERE album_id = $1 AND asset_id IN ({list})")
+        })
+        .await?;
         // A cover that left the album is replaced by another of its assets (or none).
         sqlx::query(
             "UPDATE albums SET updated_at = $2, thumbnail_asset_id = CASE WHEN thumbnail_asset_id IN \

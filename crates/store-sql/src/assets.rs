@@ -3,12 +3,13 @@ use chrono::{DateTime, Utc};
 use shoebox_store::records::*;
 use shoebox_store::{AssetRepo, StoreError, StoreResult};
 use sqlx::AssertSqlSafe;
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row};
 use uuid::Uuid;
 
 use crate::SqlStore;
 use crate::codec::*;
+use crate::id_lists::{CHUNK, execute_for_ids, fetch_for_ids, placeholders};
 use crate::search::{Arg, Conditions};
 
 /// A case-insensitive `LIKE … ESCAPE '\'` pattern matching `text` anywhere.
@@ -58,59 +59,21 @@ fn asset_from_row(row: &AnyRow) -> StoreResult<AssetRecord> {
     })
 }
 
-fn bind_ids<'q>(
-    mut q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
+/// Executes `sql_for(list)` over `ids` in one transaction, with `now` as `$1`.
+async fn update_ids(
+    store: &SqlStore,
     ids: &[Uuid],
-) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
-    for id in ids {
-        q = q.bind(id.to_string());
-    }
-    q
+    now: Option<DateTime<Utc>>,
+    sql_for: impl Fn(&str) -> String,
+) -> StoreResult<()> {
+    let leading: Vec<String> = now.map(ts).into_iter().collect();
+    let mut tx = store.pool.begin().await.map_err(db_err)?;
+    execute_for_ids(&mut tx, &leading, ids, sql_for).await?;
+    tx.commit().await.map_err(db_err)
 }
 
-impl SqlStore {
-    /// Runs `sql_for(in_list)` once per chunk of `ids`, with the ids bound after `leading` user-id.
-    async fn ids_query(
-        &self,
-        ids: &[Uuid],
-        user_id: Uuid,
-        sql_for: impl Fn(&str) -> String,
-    ) -> StoreResult<Vec<Uuid>> {
-        let mut out = Vec::new();
-        for chunk in ids.chunks(CHUNK) {
-            let sql = sql_for(&placeholders(2, chunk.len()));
-            let q = sqlx::query(AssertSqlSafe(sql)).bind(user_id.to_string());
-            for row in bind_ids(q, chunk)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_err)?
-            {
-                out.push(get_uuid(&row, "id")?);
-            }
-        }
-        Ok(out)
-    }
-
-    async fn exec_for_ids(
-        &self,
-        ids: &[Uuid],
-        now: Option<DateTime<Utc>>,
-        sql_for: impl Fn(&str) -> String,
-    ) -> StoreResult<()> {
-        for chunk in ids.chunks(CHUNK) {
-            let start = if now.is_some() { 2 } else { 1 };
-            let sql = sql_for(&placeholders(start, chunk.len()));
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            if let Some(now) = now {
-                q = q.bind(ts(now));
-            }
-            bind_ids(q, chunk)
-                .execute(&self.pool)
-                .await
-                .map_err(db_err)?;
-        }
-        Ok(())
-    }
+fn uuids(rows: &[AnyRow], column: &str) -> StoreResult<Vec<Uuid>> {
+    rows.iter().map(|r| get_uuid(r, column)).collect()
 }
 
 #[async_trait]
@@ -175,21 +138,11 @@ impl AssetRepo for SqlStore {
     }
 
     async fn get_many(&self, ids: &[Uuid]) -> StoreResult<Vec<AssetRecord>> {
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(CHUNK) {
-            let sql = format!(
-                "{SELECT_ASSET} WHERE a.id IN ({}) ORDER BY a.local_date_time DESC",
-                placeholders(1, chunk.len())
-            );
-            for row in bind_ids(sqlx::query(AssertSqlSafe(sql)), chunk)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_err)?
-            {
-                out.push(asset_from_row(&row)?);
-            }
-        }
-        Ok(out)
+        let rows = fetch_for_ids(&self.pool, &[], ids, |list| {
+            format!("{SELECT_ASSET} WHERE a.id IN ({list}) ORDER BY a.local_date_time DESC")
+        })
+        .await?;
+        rows.iter().map(asset_from_row).collect()
     }
 
     async fn find_by_checksums(
@@ -219,14 +172,15 @@ impl AssetRepo for SqlStore {
     }
 
     async fn owned_ids(&self, user_id: Uuid, ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
-        self.ids_query(ids, user_id, |list| {
+        let rows = fetch_for_ids(&self.pool, &[user_id.to_string()], ids, |list| {
             format!("SELECT id FROM assets WHERE owner_id = $1 AND id IN ({list})")
         })
-        .await
+        .await?;
+        uuids(&rows, "id")
     }
 
     async fn readable_ids(&self, user_id: Uuid, ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
-        self.ids_query(ids, user_id, |list| {
+        let rows = fetch_for_ids(&self.pool, &[user_id.to_string()], ids, |list| {
             format!(
                 "SELECT id FROM assets WHERE id IN ({list}) AND (owner_id = $1 OR id IN ( \
                    SELECT aa.asset_id FROM album_assets aa JOIN albums al ON al.id = aa.album_id \
@@ -234,7 +188,8 @@ impl AssetRepo for SqlStore {
                    WHERE al.owner_id = $1 OR au.user_id IS NOT NULL))"
             )
         })
-        .await
+        .await?;
+        uuids(&rows, "id")
     }
 
     async fn update(&self, ids: &[Uuid], p: &AssetPatch, now: DateTime<Utc>) -> StoreResult<()> {
@@ -286,14 +241,14 @@ impl AssetRepo for SqlStore {
     }
 
     async fn trash(&self, ids: &[Uuid], now: DateTime<Utc>) -> StoreResult<()> {
-        self.exec_for_ids(ids, Some(now), |list| {
+        update_ids(self, ids, Some(now), |list| {
             format!("UPDATE assets SET deleted_at = $1, updated_at = $1 WHERE deleted_at IS NULL AND id IN ({list})")
         })
         .await
     }
 
     async fn restore(&self, ids: &[Uuid], now: DateTime<Utc>) -> StoreResult<()> {
-        self.exec_for_ids(ids, Some(now), |list| {
+        update_ids(self, ids, Some(now), |list| {
             format!("UPDATE assets SET deleted_at = NULL, updated_at = $1 WHERE id IN ({list})")
         })
         .await
@@ -311,7 +266,7 @@ impl AssetRepo for SqlStore {
     }
 
     async fn delete(&self, ids: &[Uuid]) -> StoreResult<()> {
-        self.exec_for_ids(ids, None, |list| {
+        update_ids(self, ids, None, |list| {
             format!("DELETE FROM assets WHERE id IN ({list})")
         })
         .await

@@ -98,14 +98,3 @@ pub fn get_opt_local_ts(row: &AnyRow, col: &str) -> Result<Option<NaiveDateTime>
         .map(|s| NaiveDateTime::parse_from_str(&s, LOCAL_FORMAT).map_err(|_| corrupt(col, &s)))
         .transpose()
 }
-
-/// `$start, $start+1, …` for an `IN (…)` list of `n` values.
-pub fn placeholders(start: usize, n: usize) -> String {
-    (start..start + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Keeps `IN (…)` lists well below both backends' bound-parameter limits.
-pub const CHUNK: usize = 500;

@@ -9,6 +9,7 @@ mod albums;
 mod api_keys;
 mod assets;
 mod codec;
+mod id_lists;
 mod search;
 mod sessions;
 mod system;

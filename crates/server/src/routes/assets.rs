@@ -280,16 +280,19 @@ async fn get_one(
     Ok(Json(body))
 }
 
-fn changes_from_single(body: UpdateAssetDto) -> AssetChanges {
-    AssetChanges {
-        is_favorite: body.is_favorite,
-        visibility: body.visibility.map(|v| v.as_str().to_string()),
-        description: body.description,
-        date_time_original: body.date_time_original,
-        latitude: body.latitude,
-        longitude: body.longitude,
-        rating: body.rating.map(|r| r.map(i64::from)),
-    }
+/// The fields single and bulk updates share, in the domain's terms.
+macro_rules! asset_changes {
+    ($body:expr) => {
+        AssetChanges {
+            is_favorite: $body.is_favorite,
+            visibility: $body.visibility.map(|v| v.as_str().to_string()),
+            description: $body.description,
+            date_time_original: $body.date_time_original,
+            latitude: $body.latitude,
+            longitude: $body.longitude,
+            rating: $body.rating.map(|r| r.map(i64::from)),
+        }
+    };
 }
 
 async fn update_one(
@@ -301,7 +304,7 @@ async fn update_one(
     let ctx = auth.require(Permission::AssetUpdate)?;
     state
         .domain
-        .update_assets(ctx, &[id], &changes_from_single(body))
+        .update_assets(ctx, &[id], &asset_changes!(body))
         .await?;
     let asset = state.domain.get_asset(ctx, id, "asset.read").await?;
     Ok(Json(dto::asset(&asset)))
@@ -310,19 +313,14 @@ async fn update_one(
 async fn update_many(
     State(state): State<AppState>,
     auth: Auth,
-    ApiJson(body): ApiJson<AssetBulkUpdateDto>,
+    ApiJson(mut body): ApiJson<AssetBulkUpdateDto>,
 ) -> ApiResult<StatusCode> {
     let ctx = auth.require(Permission::AssetUpdate)?;
-    let changes = AssetChanges {
-        is_favorite: body.is_favorite,
-        visibility: body.visibility.map(|v| v.as_str().to_string()),
-        description: body.description,
-        date_time_original: body.date_time_original,
-        latitude: body.latitude,
-        longitude: body.longitude,
-        rating: body.rating.map(|r| r.map(i64::from)),
-    };
-    state.domain.update_assets(ctx, &body.ids, &changes).await?;
+    let ids = std::mem::take(&mut body.ids);
+    state
+        .domain
+        .update_assets(ctx, &ids, &asset_changes!(body))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

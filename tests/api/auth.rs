@@ -40,13 +40,7 @@ async fn first_user_signs_up_as_admin_and_second_sign_up_is_refused(s: &TestServ
         )
         .await;
     assert_error(status, &body, StatusCode::BAD_REQUEST);
-    let (status, _) = s
-        .post(
-            "",
-            "/auth/login",
-            json!({"email": "x@example.com", "password": "p"}),
-        )
-        .await;
+    let status = s.login_status("x@example.com", "p").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "no account was made");
 }
 
@@ -274,12 +268,8 @@ async fn change_password_with_wrong_old_password_is_400_and_changes_nothing(s: &
         .await;
     assert_error(status, &body, StatusCode::BAD_REQUEST);
     s.login("admin@example.com", "admin-password").await;
-    let (status, _) = s
-        .post(
-            "",
-            "/auth/login",
-            json!({"email": "admin@example.com", "password": "brand-new-password"}),
-        )
+    let status = s
+        .login_status("admin@example.com", "brand-new-password")
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }

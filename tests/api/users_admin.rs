@@ -72,13 +72,7 @@ async fn non_admin_gets_403_on_every_admin_user_endpoint(s: &TestServer) {
     assert_eq!(me["isAdmin"], false);
     let (_, admin_me) = s.get(&admin, "/users/me").await;
     assert_eq!(admin_me["name"], "Admin");
-    let (status, _) = s
-        .post(
-            "",
-            "/auth/login",
-            json!({"email": "x@example.com", "password": "password"}),
-        )
-        .await;
+    let status = s.login_status("x@example.com", "password").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "no user was created");
 }
 

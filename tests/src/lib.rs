@@ -218,6 +218,17 @@ impl TestServer {
         self.login("admin@example.com", "admin-password").await
     }
 
+    /// The status of a login attempt, for checking which passwords work.
+    pub async fn login_status(&self, email: &str, password: &str) -> StatusCode {
+        self.post(
+            "",
+            "/auth/login",
+            json!({"email": email, "password": password}),
+        )
+        .await
+        .0
+    }
+
     pub async fn login(&self, email: &str, password: &str) -> String {
         let (status, body) = self
             .post(

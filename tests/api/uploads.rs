@@ -32,7 +32,10 @@ stories!(
     range_request_on_the_original_returns_206_with_those_bytes,
 );
 
-mut_stories!(interrupted_upload_is_finished_and_orphans_are_discarded_on_restart);
+mut_stories!(
+    interrupted_upload_is_finished_and_orphans_are_discarded_on_restart,
+    full_disk_is_507_and_leaves_nothing,
+);
 
 const BOUNDARY: &str = "shoebox-test-boundary-7MA4YWxkTrZu0gW";
 
@@ -604,4 +607,50 @@ async fn interrupted_upload_is_finished_and_orphans_are_discarded_on_restart(s: 
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(downloaded, bytes);
+}
+
+/// Unmounts the test's tmpfs even when the story fails.
+struct Unmount(std::path::PathBuf);
+
+impl Drop for Unmount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+async fn full_disk_is_507_and_leaves_nothing(s: &mut TestServer) {
+    let token = s.admin().await;
+    let originals = s.originals_dir();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(&originals)
+        .status();
+    if !mounted.is_ok_and(|status| status.success()) {
+        eprintln!(
+            "skipped: mounting a 1 MiB tmpfs needs root, so the full-disk story cannot run here"
+        );
+        return;
+    }
+    let _unmount = Unmount(originals);
+    // The server recreates its folders on the small disk.
+    s.restart().await;
+    s.upload_photo(&token, "fits").await;
+    let before = snapshot(s, &token).await;
+
+    // Streamed without a Content-Length, so only the disk itself can refuse it.
+    let bytes = big_jpeg(3 << 20, 11);
+    let stream = futures_util::stream::iter(
+        bytes
+            .chunks(64 * 1024)
+            .map(|c| Ok::<_, std::io::Error>(c.to_vec()))
+            .collect::<Vec<_>>(),
+    );
+    let part = Part::stream(reqwest::Body::wrap_stream(stream)).file_name("big.jpg");
+    let form = dated_form().part("assetData", part);
+    let (status, body) = s.upload_form(&token, form).await;
+    assert_error(status, &body, StatusCode::INSUFFICIENT_STORAGE);
+    assert_unchanged(s, &token, &before).await;
 }

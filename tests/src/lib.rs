@@ -40,6 +40,79 @@ async fn admin_sql(statement: &str) {
         .unwrap_or_else(|e| panic!("{statement}: {e}"));
 }
 
+/// An empty database of one backend, opened through the store, for tests
+/// below the HTTP API. Dropped with the value.
+pub struct TestDatabase {
+    pub store: shoebox_store::Store,
+    _dir: tempfile::TempDir,
+    pg_database: Option<String>,
+}
+
+impl TestDatabase {
+    pub async fn open(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (url, pg_database) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
+                None,
+            ),
+            Backend::Postgres => {
+                let db = format!("shoebox_test_{}", uuid::Uuid::new_v4().simple());
+                admin_sql(&format!("CREATE DATABASE {db}")).await;
+                (database_url(&postgres_admin_url(), &db), Some(db))
+            }
+        };
+        let store = shoebox_store_sql::open(&url).await.expect("database opens");
+        Self {
+            store,
+            _dir: dir,
+            pg_database,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some(db) = self.pg_database.take() {
+            drop_database_blocking(db);
+        }
+    }
+}
+
+/// Drops a PostgreSQL test database from synchronous code (a `Drop`), on a
+/// runtime of its own since the caller's may be unwinding.
+fn drop_database_blocking(db: String) {
+    let statement = format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)");
+    let _ = std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(admin_sql(&statement));
+    })
+    .join();
+}
+
+/// Declares each database story as two tests, one per backend.
+#[macro_export]
+macro_rules! db_stories {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let db = $crate::TestDatabase::open($crate::Backend::Sqlite).await;
+                super::$name(&db.store).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let db = $crate::TestDatabase::open($crate::Backend::Postgres).await;
+                super::$name(&db.store).await;
+            }
+        }
+    )*};
+}
+
 /// A running server with its own empty database and data folder.
 pub struct TestServer {
     pub base: String,
@@ -123,15 +196,7 @@ impl TestServer {
 impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some(db) = self.pg_database.take() {
-            let statement = format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)");
-            let _ = std::thread::spawn(move || {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("runtime")
-                    .block_on(admin_sql(&statement));
-            })
-            .join();
+            drop_database_blocking(db);
         }
     }
 }

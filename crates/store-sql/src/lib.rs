@@ -10,6 +10,7 @@ mod api_keys;
 mod assets;
 mod codec;
 mod id_lists;
+mod jobs;
 mod search;
 mod sessions;
 mod system;
@@ -103,6 +104,7 @@ pub async fn open(url: &str) -> Result<Store, StoreError> {
         api_keys: sql.clone(),
         assets: sql.clone(),
         albums: sql.clone(),
-        system: sql,
+        system: sql.clone(),
+        jobs: sql,
     })
 }

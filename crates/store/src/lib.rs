@@ -21,4 +21,5 @@ pub struct Store {
     pub assets: Arc<dyn AssetRepo>,
     pub albums: Arc<dyn AlbumRepo>,
     pub system: Arc<dyn SystemRepo>,
+    pub jobs: Arc<dyn JobRepo>,
 }

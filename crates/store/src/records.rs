@@ -253,3 +253,34 @@ pub struct AssetSearch {
     pub offset: i64,
     pub limit: i64,
 }
+
+/// A unit of background work as stored.
+#[derive(Debug, Clone)]
+pub struct JobRecord {
+    pub id: Uuid,
+    pub queue: String,
+    pub name: String,
+    pub payload: serde_json::Value,
+    pub dedupe_key: Option<String>,
+    /// `waiting`, `active`, `completed` or `failed`.
+    pub status: String,
+    /// Runs so far, including the current one once claimed.
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub run_at: DateTime<Utc>,
+    pub lease_until: Option<DateTime<Utc>>,
+    pub worker: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Jobs of one queue by state; `delayed` are waiting for a retry time.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueCounts {
+    pub active: i64,
+    pub completed: i64,
+    pub failed: i64,
+    pub delayed: i64,
+    pub waiting: i64,
+}

@@ -131,3 +131,37 @@ pub trait SystemRepo: Send + Sync {
     async fn get_metadata(&self, key: &str) -> StoreResult<Option<serde_json::Value>>;
     async fn set_metadata(&self, key: &str, value: &serde_json::Value) -> StoreResult<()>;
 }
+
+#[async_trait]
+pub trait JobRepo: Send + Sync {
+    /// Adds a job; returns false when a waiting or active job has the same dedupe key.
+    async fn enqueue(&self, job: &JobRecord) -> StoreResult<bool>;
+    /// Takes the next due job of `queue` (or one whose lease ran out) for `worker`
+    /// until `lease_until`. Two workers never get the same job.
+    async fn claim(
+        &self,
+        queue: &str,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<Option<JobRecord>>;
+    async fn complete(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Records the error; the job runs again at `retry_at`, or fails for good when `None`.
+    async fn fail(
+        &self,
+        id: Uuid,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn get(&self, id: Uuid) -> StoreResult<Option<JobRecord>>;
+    async fn counts(&self, queue: &str, now: DateTime<Utc>) -> StoreResult<QueueCounts>;
+    async fn set_paused(&self, queue: &str, paused: bool) -> StoreResult<()>;
+    async fn paused_queues(&self) -> StoreResult<Vec<String>>;
+    /// Removes waiting jobs; returns how many.
+    async fn empty(&self, queue: &str) -> StoreResult<u64>;
+    /// Removes jobs that failed for good; returns how many.
+    async fn clear_failed(&self, queue: &str) -> StoreResult<u64>;
+    /// Forgets completed jobs finished before `before`.
+    async fn prune_completed(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+}

@@ -1,0 +1,10 @@
+//! Durable background jobs. Jobs live in the database (see the store's
+//! `JobRepo`), so they survive restarts and can be run by workers in other
+//! processes; a worker leases a job while running it, and a lease that runs out
+//! hands the job to another worker.
+
+mod queue;
+mod worker;
+
+pub use queue::{Queue, enqueue};
+pub use worker::{JobError, JobHandler, WorkerPool, Workers};

@@ -4,6 +4,7 @@ mod albums;
 mod api_keys;
 mod assets;
 mod auth;
+mod queues;
 mod search;
 mod server;
 mod sessions;

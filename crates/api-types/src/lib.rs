@@ -14,6 +14,7 @@ pub mod auth;
 pub mod common;
 pub mod error;
 pub mod permission;
+pub mod queues;
 pub mod search;
 pub mod server;
 pub mod sessions;

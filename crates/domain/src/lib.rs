@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod assets;
 pub mod auth;
 mod error;
+pub mod queues;
 pub mod search;
 mod secrets;
 pub mod server_info;

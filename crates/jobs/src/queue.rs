@@ -56,6 +56,9 @@ queues! {
     Notifications = "notifications", concurrency 5;
     BackupDatabase = "backupDatabase", concurrency 1;
     Ocr = "ocr", concurrency 1;
+    Workflow = "workflow", concurrency 5;
+    IntegrityCheck = "integrityCheck", concurrency 1;
+    Editor = "editor", concurrency 2;
 }
 
 /// How many times a job runs before it fails for good.

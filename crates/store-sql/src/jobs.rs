@@ -151,6 +151,35 @@ impl JobRepo for SqlStore {
             .transpose()
     }
 
+    async fn list(
+        &self,
+        queue: &str,
+        statuses: &[String],
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<JobRecord>> {
+        let sql = format!(
+            "SELECT * FROM jobs WHERE queue = $1 AND \
+             (CASE WHEN status = 'waiting' AND run_at > $2 THEN 'delayed' ELSE status END) IN ({}) \
+             ORDER BY created_at LIMIT ${}",
+            crate::id_lists::placeholders(3, statuses.len()),
+            statuses.len() + 3
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql))
+            .bind(queue.to_string())
+            .bind(ts(now));
+        for status in statuses {
+            q = q.bind(status.clone());
+        }
+        q.bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(job_from_row)
+            .collect()
+    }
+
     async fn counts(&self, queue: &str, now: DateTime<Utc>) -> StoreResult<QueueCounts> {
         let rows = sqlx::query(
             "SELECT CASE WHEN status = 'waiting' AND run_at > $2 THEN 'delayed' ELSE status END AS state, \

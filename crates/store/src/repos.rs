@@ -155,6 +155,14 @@ pub trait JobRepo: Send + Sync {
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
     async fn get(&self, id: Uuid) -> StoreResult<Option<JobRecord>>;
+    /// Jobs of `queue` in any of `statuses` (`delayed` = waiting for a retry time), oldest first.
+    async fn list(
+        &self,
+        queue: &str,
+        statuses: &[String],
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<JobRecord>>;
     async fn counts(&self, queue: &str, now: DateTime<Utc>) -> StoreResult<QueueCounts>;
     async fn set_paused(&self, queue: &str, paused: bool) -> StoreResult<()>;
     async fn paused_queues(&self) -> StoreResult<Vec<String>>;

@@ -4,6 +4,7 @@ pub mod albums;
 pub mod api_keys;
 pub mod assets;
 pub mod auth;
+pub mod queues;
 pub mod search;
 pub mod server;
 pub mod sessions;
@@ -27,4 +28,5 @@ pub fn api_routes() -> Router<AppState> {
         .merge(trash::routes())
         .merge(albums::routes())
         .merge(search::routes())
+        .merge(queues::routes())
 }

@@ -133,7 +133,7 @@ impl TestServer {
             Backend::Postgres => {
                 let db = format!("shoebox_test_{}", uuid::Uuid::new_v4().simple());
                 admin_sql(&format!("CREATE DATABASE {db}")).await;
-                config.database_url = Some(database_url(&postgres_admin_url(), &db));
+                config.storage.database_url = Some(database_url(&postgres_admin_url(), &db));
                 Some(db)
             }
         };
@@ -203,11 +203,11 @@ impl Drop for TestServer {
 
 impl TestServer {
     pub fn data_dir(&self) -> &Path {
-        &self.config.data_dir
+        &self.config.storage.data_dir
     }
 
     pub fn originals_dir(&self) -> PathBuf {
-        self.config.originals_dir()
+        self.config.storage.originals_dir()
     }
 
     pub fn temp_dir(&self) -> &Path {

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod assets;
 pub mod auth;
 mod error;
+pub mod processing;
 pub mod queues;
 pub mod search;
 mod secrets;
@@ -19,12 +20,15 @@ use std::sync::Arc;
 pub use error::{DomainError, DomainResult};
 use shoebox_store::Store;
 pub use storage::{MediaPaths, Storage, UploadPart};
+use tokio::sync::Notify;
 
 /// Everything a request handler needs: the store, the file storage and settings.
 #[derive(Clone)]
 pub struct Domain {
     pub store: Store,
     pub storage: Arc<Storage>,
+    /// Wakes this process's idle workers when a job is queued here.
+    pub job_wake: Arc<Notify>,
 }
 
 impl Domain {
@@ -32,6 +36,7 @@ impl Domain {
         Self {
             store,
             storage: Arc::new(storage),
+            job_wake: Arc::new(Notify::new()),
         }
     }
 }

@@ -5,19 +5,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+/// Where the library lives: shared by every role.
 #[derive(Debug, Clone, Args)]
-pub struct ServeConfig {
+pub struct StorageConfig {
     /// Folder for the database, originals and generated files (unless placed elsewhere below).
     #[arg(long, env = "SHOEBOX_DATA_DIR", default_value = "./shoebox-data")]
     pub data_dir: PathBuf,
-
-    /// Address to listen on.
-    #[arg(long, env = "SHOEBOX_HOST", default_value = "0.0.0.0")]
-    pub host: String,
-
-    /// Port to listen on (0 picks a free one).
-    #[arg(long, env = "SHOEBOX_PORT", default_value_t = 2283)]
-    pub port: u16,
 
     /// `postgres://…` to use PostgreSQL; default: SQLite at DATA_DIR/shoebox.db.
     #[arg(long, env = "SHOEBOX_DATABASE_URL")]
@@ -32,19 +25,44 @@ pub struct ServeConfig {
     pub generated_dir: Option<PathBuf>,
 }
 
+/// `shoebox serve`: the API, and unless disabled the job workers.
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    #[command(flatten)]
+    pub storage: StorageConfig,
+
+    /// Address to listen on.
+    #[arg(long, env = "SHOEBOX_HOST", default_value = "0.0.0.0")]
+    pub host: String,
+
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "SHOEBOX_PORT", default_value_t = 2283)]
+    pub port: u16,
+
+    /// Run background jobs in this process; `false` leaves them to `shoebox worker` processes.
+    #[arg(long, env = "SHOEBOX_WORKERS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub workers: bool,
+}
+
 impl ServeConfig {
-    /// Defaults for a data directory, as the command line would give them.
+    /// Defaults for a data directory, as the command line would give them,
+    /// on a free loopback port.
     pub fn for_data_dir(data_dir: impl Into<PathBuf>) -> Self {
         Self {
-            data_dir: data_dir.into(),
+            storage: StorageConfig {
+                data_dir: data_dir.into(),
+                database_url: None,
+                originals_dir: None,
+                generated_dir: None,
+            },
             host: "127.0.0.1".into(),
             port: 0,
-            database_url: None,
-            originals_dir: None,
-            generated_dir: None,
+            workers: true,
         }
     }
+}
 
+impl StorageConfig {
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| {
             format!(

@@ -7,14 +7,15 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 use shoebox_domain::{Domain, MediaPaths, Storage};
+use shoebox_jobs::{WorkerPool, Workers};
 use shoebox_server::{Router, ServerSettings};
 use tokio::net::TcpListener;
 
-pub use config::ServeConfig;
+pub use config::{ServeConfig, StorageConfig};
 
 /// Opens the database and storage named by `config`, applies migrations and
 /// finishes any upload a crash interrupted.
-pub async fn open_domain(config: &ServeConfig) -> anyhow::Result<Domain> {
+pub async fn open_domain(config: &StorageConfig) -> anyhow::Result<Domain> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
     let store = shoebox_store_sql::open(&config.database_url())
@@ -32,25 +33,57 @@ pub async fn open_domain(config: &ServeConfig) -> anyhow::Result<Domain> {
     Ok(Domain::new(store, storage))
 }
 
+/// The job workers this build has, each on its queue with Immich's default concurrency.
+pub fn workers(domain: &Domain) -> Workers {
+    shoebox_domain::processing::register(Workers::new(), domain)
+}
+
+fn start_workers(domain: &Domain) -> WorkerPool {
+    let id = format!("{}-{}", hostname(), std::process::id());
+    workers(domain).start(domain.store.clone(), id, domain.job_wake.clone())
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "shoebox".into())
+}
+
+/// `shoebox worker`: runs jobs until `shutdown`, then lets running jobs finish.
+pub async fn run_workers(
+    config: &StorageConfig,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let domain = open_domain(config).await?;
+    let pool = start_workers(&domain);
+    tracing::info!("workers started");
+    shutdown.await;
+    pool.shutdown().await;
+    Ok(())
+}
+
 /// A server bound to its port, ready to serve.
 pub struct BoundServer {
     pub addr: SocketAddr,
     listener: TcpListener,
     router: Router,
+    workers: Option<WorkerPool>,
 }
 
 impl BoundServer {
     pub async fn bind(config: &ServeConfig) -> anyhow::Result<Self> {
-        let domain = open_domain(config).await?;
-        let router = shoebox_server::router(domain, ServerSettings::default());
+        let domain = open_domain(&config.storage).await?;
         let listener = TcpListener::bind((config.host.as_str(), config.port))
             .await
             .with_context(|| format!("cannot listen on {}:{}", config.host, config.port))?;
         let addr = listener.local_addr()?;
+        let workers = config.workers.then(|| start_workers(&domain));
+        let router = shoebox_server::router(domain, ServerSettings::default());
         Ok(Self {
             addr,
             listener,
             router,
+            workers,
         })
     }
 
@@ -59,6 +92,9 @@ impl BoundServer {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         shoebox_server::serve(self.listener, self.router, shutdown).await?;
+        if let Some(workers) = self.workers {
+            workers.shutdown().await;
+        }
         Ok(())
     }
 }

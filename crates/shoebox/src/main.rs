@@ -1,7 +1,7 @@
 use std::io::IsTerminal;
 
 use clap::{Parser, Subcommand};
-use shoebox::{BoundServer, ServeConfig};
+use shoebox::{BoundServer, ServeConfig, StorageConfig};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -17,8 +17,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the API server.
+    /// Run the API server (and, unless `--workers false`, the job workers).
     Serve(ServeConfig),
+    /// Run only job workers, against the database and storage a server uses.
+    Worker(StorageConfig),
     /// Operator commands.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -29,7 +31,7 @@ enum AdminCommand {
     /// Set a new random password for a user and print it.
     ResetPassword {
         #[command(flatten)]
-        config: ServeConfig,
+        config: StorageConfig,
         /// The user's email address.
         #[arg(long)]
         email: String,
@@ -61,6 +63,7 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(addr = %server.addr, "Shoebox is listening");
             server.serve(shutdown_signal()).await
         }
+        Command::Worker(config) => shoebox::run_workers(&config, shutdown_signal()).await,
         Command::Admin(AdminCommand::ResetPassword { config, email }) => {
             let domain = shoebox::open_domain(&config).await?;
             let password = domain.reset_password(&email).await?;

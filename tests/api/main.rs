@@ -8,6 +8,7 @@ mod queues;
 mod search;
 mod server;
 mod sessions;
+mod timeline;
 mod trash;
 mod uploads;
 mod users;

@@ -18,4 +18,5 @@ pub mod queues;
 pub mod search;
 pub mod server;
 pub mod sessions;
+pub mod timeline;
 pub mod users;

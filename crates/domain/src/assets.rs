@@ -195,6 +195,11 @@ impl Domain {
             created_at: now,
             updated_at: now,
             deleted_at: None,
+            width: None,
+            height: None,
+            thumbhash: None,
+            metadata_extracted_at: None,
+            live_photo_video_id: None,
             exif: ExifRecord::default(),
         };
         match self.store.assets.create(&record).await {

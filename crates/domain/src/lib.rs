@@ -12,6 +12,7 @@ mod secrets;
 pub mod server_info;
 pub mod sessions;
 pub mod storage;
+pub mod timeline;
 pub mod uploads;
 pub mod users;
 

@@ -98,6 +98,34 @@ pub fn local_date_time(t: chrono::NaiveDateTime) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+fn exif(a: &AssetRecord) -> ExifResponseDto {
+    let e = &a.exif;
+    ExifResponseDto {
+        make: e.make.clone(),
+        model: e.model.clone(),
+        exif_image_width: e.exif_image_width,
+        exif_image_height: e.exif_image_height,
+        file_size_in_byte: Some(a.file_size),
+        orientation: e.orientation.clone(),
+        date_time_original: e.date_time_original,
+        modify_date: e.modify_date,
+        time_zone: e.time_zone.clone(),
+        lens_model: e.lens_model.clone(),
+        f_number: e.f_number,
+        focal_length: e.focal_length,
+        iso: e.iso,
+        exposure_time: e.exposure_time.clone(),
+        latitude: e.latitude,
+        longitude: e.longitude,
+        city: e.city.clone(),
+        state: e.state.clone(),
+        country: e.country.clone(),
+        description: Some(e.description.clone()),
+        projection_type: e.projection_type.clone(),
+        rating: e.rating.map(|r| r as i32),
+    }
+}
+
 pub fn asset(a: &AssetRecord) -> AssetResponseDto {
     let visibility = AssetVisibility::from_str(&a.visibility).unwrap_or(AssetVisibility::Timeline);
     AssetResponseDto {
@@ -113,7 +141,10 @@ pub fn asset(a: &AssetRecord) -> AssetResponseDto {
             AssetKind::Image => AssetTypeEnum::Image,
             AssetKind::Video => AssetTypeEnum::Video,
         },
-        thumbhash: None,
+        thumbhash: a
+            .thumbhash
+            .as_ref()
+            .map(|t| base64::engine::general_purpose::STANDARD.encode(t)),
         file_created_at: a.file_created_at,
         file_modified_at: a.file_modified_at,
         local_date_time: local_date_time(a.local_date_time),
@@ -126,21 +157,12 @@ pub fn asset(a: &AssetRecord) -> AssetResponseDto {
         is_edited: false,
         has_metadata: true,
         visibility,
-        width: None,
-        height: None,
+        width: a.width,
+        height: a.height,
         duration: a.duration.as_deref().and_then(|d| d.parse().ok()),
-        live_photo_video_id: None,
+        live_photo_video_id: a.live_photo_video_id.map(|id| id.to_string()),
         duplicate_id: None,
-        exif_info: Some(ExifResponseDto {
-            file_size_in_byte: Some(a.file_size),
-            date_time_original: a.exif.date_time_original,
-            time_zone: a.exif.time_zone.clone(),
-            latitude: a.exif.latitude,
-            longitude: a.exif.longitude,
-            description: Some(a.exif.description.clone()),
-            rating: a.exif.rating.map(|r| r as i32),
-            ..ExifResponseDto::default()
-        }),
+        exif_info: Some(exif(a)),
         tags: None,
         people: Some(Vec::new()),
         stack: None,

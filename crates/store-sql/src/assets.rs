@@ -22,8 +22,40 @@ fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
-const SELECT_ASSET: &str = "SELECT a.*, e.description, e.latitude, e.longitude, e.date_time_original, \
-     e.time_zone, e.rating FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id";
+const EXIF_COLUMNS: &str = "e.description, e.latitude, e.longitude, e.date_time_original, e.time_zone, \
+     e.rating, e.make, e.model, e.lens_model, e.exif_image_width, e.exif_image_height, e.orientation, \
+     e.f_number, e.focal_length, e.iso, e.exposure_time, e.modify_date, e.city, e.state, e.country, \
+     e.projection_type";
+
+fn select_asset() -> String {
+    format!("SELECT a.*, {EXIF_COLUMNS} FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id")
+}
+
+fn exif_from_row(row: &AnyRow) -> StoreResult<ExifRecord> {
+    Ok(ExifRecord {
+        description: get_opt_str(row, "description")?.unwrap_or_default(),
+        latitude: get_opt_f64(row, "latitude")?,
+        longitude: get_opt_f64(row, "longitude")?,
+        date_time_original: get_opt_ts(row, "date_time_original")?,
+        time_zone: get_opt_str(row, "time_zone")?,
+        rating: get_opt_i64(row, "rating")?,
+        make: get_opt_str(row, "make")?,
+        model: get_opt_str(row, "model")?,
+        lens_model: get_opt_str(row, "lens_model")?,
+        exif_image_width: get_opt_i64(row, "exif_image_width")?,
+        exif_image_height: get_opt_i64(row, "exif_image_height")?,
+        orientation: get_opt_str(row, "orientation")?,
+        f_number: get_opt_f64(row, "f_number")?,
+        focal_length: get_opt_f64(row, "focal_length")?,
+        iso: get_opt_i64(row, "iso")?,
+        exposure_time: get_opt_str(row, "exposure_time")?,
+        modify_date: get_opt_ts(row, "modify_date")?,
+        city: get_opt_str(row, "city")?,
+        state: get_opt_str(row, "state")?,
+        country: get_opt_str(row, "country")?,
+        projection_type: get_opt_str(row, "projection_type")?,
+    })
+}
 
 fn asset_from_row(row: &AnyRow) -> StoreResult<AssetRecord> {
     let kind = get_str(row, "type")?;
@@ -48,14 +80,12 @@ fn asset_from_row(row: &AnyRow) -> StoreResult<AssetRecord> {
         created_at: get_ts(row, "created_at")?,
         updated_at: get_ts(row, "updated_at")?,
         deleted_at: get_opt_ts(row, "deleted_at")?,
-        exif: ExifRecord {
-            description: get_opt_str(row, "description")?.unwrap_or_default(),
-            latitude: get_opt_f64(row, "latitude")?,
-            longitude: get_opt_f64(row, "longitude")?,
-            date_time_original: get_opt_ts(row, "date_time_original")?,
-            time_zone: get_opt_str(row, "time_zone")?,
-            rating: get_opt_i64(row, "rating")?,
-        },
+        width: get_opt_i64(row, "width")?,
+        height: get_opt_i64(row, "height")?,
+        thumbhash: row.try_get("thumbhash").map_err(db_err)?,
+        metadata_extracted_at: get_opt_ts(row, "metadata_extracted_at")?,
+        live_photo_video_id: get_opt_uuid(row, "live_photo_video_id")?,
+        exif: exif_from_row(row)?,
     })
 }
 
@@ -126,7 +156,7 @@ impl AssetRepo for SqlStore {
     }
 
     async fn get(&self, id: Uuid) -> StoreResult<Option<AssetRecord>> {
-        let sql = format!("{SELECT_ASSET} WHERE a.id = $1");
+        let sql = format!("{} WHERE a.id = $1", select_asset());
         sqlx::query(AssertSqlSafe(sql))
             .bind(id.to_string())
             .fetch_optional(&self.pool)
@@ -139,7 +169,10 @@ impl AssetRepo for SqlStore {
 
     async fn get_many(&self, ids: &[Uuid]) -> StoreResult<Vec<AssetRecord>> {
         let rows = fetch_for_ids(&self.pool, &[], ids, |list| {
-            format!("{SELECT_ASSET} WHERE a.id IN ({list}) ORDER BY a.local_date_time DESC")
+            format!(
+                "{} WHERE a.id IN ({list}) ORDER BY a.local_date_time DESC",
+                select_asset()
+            )
         })
         .await?;
         rows.iter().map(asset_from_row).collect()
@@ -352,7 +385,8 @@ impl AssetRepo for SqlStore {
         let direction = if s.ascending { "ASC" } else { "DESC" };
         let n = c.next_param();
         let sql = format!(
-            "{SELECT_ASSET}{} ORDER BY a.file_created_at {direction}, a.id {direction} LIMIT ${n} OFFSET ${}",
+            "{}{} ORDER BY a.file_created_at {direction}, a.id {direction} LIMIT ${n} OFFSET ${}",
+            select_asset(),
             c.where_sql(),
             n + 1
         );
@@ -365,6 +399,50 @@ impl AssetRepo for SqlStore {
             .iter()
             .map(asset_from_row)
             .collect()
+    }
+
+    async fn save_metadata(&self, id: Uuid, update: &MetadataUpdate) -> StoreResult<()> {
+        self.save_metadata_impl(id, update).await
+    }
+
+    async fn set_thumbhash(
+        &self,
+        id: Uuid,
+        thumbhash: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.set_thumbhash_impl(id, thumbhash, now).await
+    }
+
+    async fn upsert_file(&self, id: Uuid, file: &AssetFileRecord) -> StoreResult<()> {
+        self.upsert_file_impl(id, file).await
+    }
+
+    async fn files_of(&self, id: Uuid) -> StoreResult<Vec<AssetFileRecord>> {
+        self.files_of_impl(id).await
+    }
+
+    async fn ids_page(
+        &self,
+        after: Option<Uuid>,
+        limit: i64,
+        missing_metadata: bool,
+        missing_kind: Option<&str>,
+    ) -> StoreResult<Vec<Uuid>> {
+        self.ids_page_impl(after, limit, missing_metadata, missing_kind)
+            .await
+    }
+
+    async fn time_buckets(&self, filter: &TimelineFilter) -> StoreResult<Vec<(String, i64)>> {
+        self.time_buckets_impl(filter).await
+    }
+
+    async fn time_bucket(
+        &self,
+        filter: &TimelineFilter,
+        month_start: &str,
+    ) -> StoreResult<Vec<TimelineAsset>> {
+        self.time_bucket_impl(filter, month_start).await
     }
 
     async fn stats(&self, owner_id: Uuid, f: &AssetStatsFilter) -> StoreResult<AssetStats> {

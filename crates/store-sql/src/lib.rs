@@ -7,6 +7,7 @@
 
 mod albums;
 mod api_keys;
+mod asset_media;
 mod assets;
 mod codec;
 mod id_lists;
@@ -14,6 +15,7 @@ mod jobs;
 mod search;
 mod sessions;
 mod system;
+mod timeline;
 mod users;
 
 use std::str::FromStr;

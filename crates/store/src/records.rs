@@ -110,11 +110,17 @@ pub struct AssetRecord {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
+    /// Display dimensions (orientation applied), once metadata is extracted.
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub thumbhash: Option<Vec<u8>>,
+    pub metadata_extracted_at: Option<DateTime<Utc>>,
+    pub live_photo_video_id: Option<Uuid>,
     pub exif: ExifRecord,
 }
 
-/// User-editable and (later) extracted metadata of one asset.
-#[derive(Debug, Clone, Default)]
+/// Extracted and user-edited metadata of one asset.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExifRecord {
     pub description: String,
     pub latitude: Option<f64>,
@@ -122,6 +128,83 @@ pub struct ExifRecord {
     pub date_time_original: Option<DateTime<Utc>>,
     pub time_zone: Option<String>,
     pub rating: Option<i64>,
+    pub make: Option<String>,
+    pub model: Option<String>,
+    pub lens_model: Option<String>,
+    pub exif_image_width: Option<i64>,
+    pub exif_image_height: Option<i64>,
+    /// "1" to "8", as Immich reports it.
+    pub orientation: Option<String>,
+    pub f_number: Option<f64>,
+    pub focal_length: Option<f64>,
+    pub iso: Option<i64>,
+    /// As photographers write it, e.g. "1/250".
+    pub exposure_time: Option<String>,
+    pub modify_date: Option<DateTime<Utc>>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub country: Option<String>,
+    pub projection_type: Option<String>,
+}
+
+/// What metadata extraction writes back to an asset.
+#[derive(Debug, Clone)]
+pub struct MetadataUpdate {
+    pub exif: ExifRecord,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    /// When the photo was taken, as an instant; the asset's `file_created_at`.
+    pub taken_at: DateTime<Utc>,
+    /// The same moment as wall-clock time where it was taken.
+    pub local_date_time: NaiveDateTime,
+    pub duration: Option<String>,
+    pub extracted_at: DateTime<Utc>,
+}
+
+/// A file generated from an asset, relative to the generated-files root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetFileRecord {
+    /// `thumbnail`, `preview`, `fullsize` or `encoded_video`.
+    pub kind: String,
+    pub path: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Which assets a timeline shows.
+#[derive(Debug, Clone, Default)]
+pub struct TimelineFilter {
+    /// Owners whose assets show; empty means no owner restriction (an album's timeline).
+    pub owner_ids: Vec<Uuid>,
+    pub album_id: Option<Uuid>,
+    pub is_favorite: Option<bool>,
+    pub is_trashed: bool,
+    /// `None` means timeline and archive, as in Immich.
+    pub visibility: Option<String>,
+    pub ascending: bool,
+}
+
+/// One asset as a timeline bucket lists it.
+#[derive(Debug, Clone)]
+pub struct TimelineAsset {
+    pub id: Uuid,
+    pub owner_id: Uuid,
+    pub kind: AssetKind,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub is_favorite: bool,
+    pub visibility: String,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub thumbhash: Option<Vec<u8>>,
+    pub created_at: DateTime<Utc>,
+    pub file_created_at: DateTime<Utc>,
+    pub local_date_time: NaiveDateTime,
+    pub duration: Option<String>,
+    pub projection_type: Option<String>,
+    pub live_photo_video_id: Option<Uuid>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
 }
 
 /// Fields a bulk or single asset update may change.

@@ -81,6 +81,33 @@ pub trait AssetRepo: Send + Sync {
     /// Every file the owner's assets keep under the originals root: originals and sidecars.
     async fn file_paths_of_owner(&self, owner_id: Uuid) -> StoreResult<Vec<String>>;
     async fn search(&self, search: &AssetSearch) -> StoreResult<Vec<AssetRecord>>;
+    async fn save_metadata(&self, id: Uuid, update: &MetadataUpdate) -> StoreResult<()>;
+    async fn set_thumbhash(
+        &self,
+        id: Uuid,
+        thumbhash: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn upsert_file(&self, id: Uuid, file: &AssetFileRecord) -> StoreResult<()>;
+    async fn files_of(&self, id: Uuid) -> StoreResult<Vec<AssetFileRecord>>;
+    /// Ids after `after` in id order, `limit` at a time, for walking the whole
+    /// library; `missing_metadata` keeps only assets never extracted and
+    /// `missing_kind` only assets lacking that generated file.
+    async fn ids_page(
+        &self,
+        after: Option<Uuid>,
+        limit: i64,
+        missing_metadata: bool,
+        missing_kind: Option<&str>,
+    ) -> StoreResult<Vec<Uuid>>;
+    /// (first day of the month "YYYY-MM-01", asset count), in the filter's order.
+    async fn time_buckets(&self, filter: &TimelineFilter) -> StoreResult<Vec<(String, i64)>>;
+    /// The assets of the month starting on `month_start` ("YYYY-MM-01").
+    async fn time_bucket(
+        &self,
+        filter: &TimelineFilter,
+        month_start: &str,
+    ) -> StoreResult<Vec<TimelineAsset>>;
     async fn stats(&self, owner_id: Uuid, filter: &AssetStatsFilter) -> StoreResult<AssetStats>;
     async fn usage_by_user(&self) -> StoreResult<Vec<UserUsage>>;
 }

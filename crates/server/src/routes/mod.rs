@@ -8,6 +8,7 @@ pub mod queues;
 pub mod search;
 pub mod server;
 pub mod sessions;
+pub mod timeline;
 pub mod trash;
 pub mod users;
 pub mod users_admin;
@@ -29,4 +30,5 @@ pub fn api_routes() -> Router<AppState> {
         .merge(albums::routes())
         .merge(search::routes())
         .merge(queues::routes())
+        .merge(timeline::routes())
 }

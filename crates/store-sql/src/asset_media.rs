@@ -1,0 +1,150 @@
+//! What processing writes to assets: extracted metadata, thumbhashes,
+//! generated files, and walking the library for "run all / run missing".
+
+use chrono::{DateTime, Utc};
+use shoebox_store::StoreResult;
+use shoebox_store::records::{AssetFileRecord, MetadataUpdate};
+use sqlx::AssertSqlSafe;
+use uuid::Uuid;
+
+use crate::SqlStore;
+use crate::codec::*;
+
+impl SqlStore {
+    pub(crate) async fn save_metadata_impl(&self, id: Uuid, u: &MetadataUpdate) -> StoreResult<()> {
+        let e = &u.exif;
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        sqlx::query(
+            "UPDATE assets SET width = $2, height = $3, file_created_at = $4, local_date_time = $5, \
+             duration = COALESCE($6, duration), metadata_extracted_at = $7, updated_at = $7 WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .bind(u.width)
+        .bind(u.height)
+        .bind(ts(u.taken_at))
+        .bind(local_ts(u.local_date_time))
+        .bind(u.duration.clone())
+        .bind(ts(u.extracted_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        // User edits (description, rating, location) made before extraction
+        // win over what the file says, as the last word was the user's.
+        sqlx::query(
+            "UPDATE asset_exif SET \
+             description = CASE WHEN description = '' THEN $2 ELSE description END, \
+             latitude = COALESCE(latitude, $3), longitude = COALESCE(longitude, $4), \
+             date_time_original = $5, time_zone = $6, rating = COALESCE(rating, $7), \
+             make = $8, model = $9, lens_model = $10, exif_image_width = $11, exif_image_height = $12, \
+             orientation = $13, f_number = $14, focal_length = $15, iso = $16, exposure_time = $17, \
+             modify_date = $18, city = $19, state = $20, country = $21, projection_type = $22 \
+             WHERE asset_id = $1",
+        )
+        .bind(id.to_string())
+        .bind(e.description.clone())
+        .bind(e.latitude)
+        .bind(e.longitude)
+        .bind(e.date_time_original.map(ts))
+        .bind(e.time_zone.clone())
+        .bind(e.rating)
+        .bind(e.make.clone())
+        .bind(e.model.clone())
+        .bind(e.lens_model.clone())
+        .bind(e.exif_image_width)
+        .bind(e.exif_image_height)
+        .bind(e.orientation.clone())
+        .bind(e.f_number)
+        .bind(e.focal_length)
+        .bind(e.iso)
+        .bind(e.exposure_time.clone())
+        .bind(e.modify_date.map(ts))
+        .bind(e.city.clone())
+        .bind(e.state.clone())
+        .bind(e.country.clone())
+        .bind(e.projection_type.clone())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    pub(crate) async fn set_thumbhash_impl(
+        &self,
+        id: Uuid,
+        thumbhash: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE assets SET thumbhash = $2, updated_at = $3 WHERE id = $1")
+            .bind(id.to_string())
+            .bind(thumbhash.to_vec())
+            .bind(ts(now))
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    pub(crate) async fn upsert_file_impl(&self, id: Uuid, f: &AssetFileRecord) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO asset_files (asset_id, kind, path, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (asset_id, kind) DO UPDATE SET path = excluded.path, updated_at = excluded.updated_at",
+        )
+        .bind(id.to_string())
+        .bind(f.kind.clone())
+        .bind(f.path.clone())
+        .bind(ts(f.updated_at))
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    pub(crate) async fn files_of_impl(&self, id: Uuid) -> StoreResult<Vec<AssetFileRecord>> {
+        sqlx::query(
+            "SELECT kind, path, updated_at FROM asset_files WHERE asset_id = $1 ORDER BY kind",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            Ok(AssetFileRecord {
+                kind: get_str(r, "kind")?,
+                path: get_str(r, "path")?,
+                updated_at: get_ts(r, "updated_at")?,
+            })
+        })
+        .collect()
+    }
+
+    pub(crate) async fn ids_page_impl(
+        &self,
+        after: Option<Uuid>,
+        limit: i64,
+        missing_metadata: bool,
+        missing_kind: Option<&str>,
+    ) -> StoreResult<Vec<Uuid>> {
+        let mut sql =
+            String::from("SELECT a.id FROM assets a WHERE a.id > $1 AND a.deleted_at IS NULL");
+        if missing_metadata {
+            sql.push_str(" AND a.metadata_extracted_at IS NULL");
+        }
+        if missing_kind.is_some() {
+            sql.push_str(" AND NOT EXISTS (SELECT 1 FROM asset_files f WHERE f.asset_id = a.id AND f.kind = $3)");
+        }
+        sql.push_str(" ORDER BY a.id LIMIT $2");
+        let mut q = sqlx::query(AssertSqlSafe(sql))
+            .bind(after.map(|a| a.to_string()).unwrap_or_default())
+            .bind(limit);
+        if let Some(kind) = missing_kind {
+            q = q.bind(kind.to_string());
+        }
+        q.fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| get_uuid(r, "id"))
+            .collect()
+    }
+}

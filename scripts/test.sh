@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 ensure_build_tools
 ensure_node
+# Ground truth for the metadata agreement test.
+apt_install libimage-exiftool-perl
 
 work="$(mktemp -d)"
 pids=()

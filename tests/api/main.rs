@@ -4,6 +4,7 @@ mod albums;
 mod api_keys;
 mod assets;
 mod auth;
+mod processing;
 mod queues;
 mod search;
 mod server;

@@ -44,6 +44,7 @@ async fn admin_sql(statement: &str) {
 /// below the HTTP API. Dropped with the value.
 pub struct TestDatabase {
     pub store: shoebox_store::Store,
+    pub url: String,
     _dir: tempfile::TempDir,
     pg_database: Option<String>,
 }
@@ -65,6 +66,7 @@ impl TestDatabase {
         let store = shoebox_store_sql::open(&url).await.expect("database opens");
         Self {
             store,
+            url,
             _dir: dir,
             pg_database,
         }

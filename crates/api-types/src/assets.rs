@@ -343,3 +343,20 @@ pub struct AssetStatsResponseDto {
 pub struct AssetIdsDto {
     pub asset_ids: Vec<Uuid>,
 }
+
+string_enum! {
+    pub enum AssetJobName {
+        RefreshFaces = "refresh-faces",
+        RefreshMetadata = "refresh-metadata",
+        RegenerateThumbnail = "regenerate-thumbnail",
+        TranscodeVideo = "transcode-video",
+    }
+}
+
+/// `POST /assets/jobs`: run one kind of processing again for some assets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssetJobsDto {
+    pub asset_ids: Vec<Uuid>,
+    pub name: AssetJobName,
+}

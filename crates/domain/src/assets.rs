@@ -57,15 +57,18 @@ pub fn sanitize_file_name(name: &str) -> Option<String> {
     (!clean.is_empty() && clean != "." && clean != "..").then_some(clean)
 }
 
+/// A fixed offset as a zone name, e.g. "UTC+05:30".
+pub fn zone_name(offset_seconds: i32) -> String {
+    let sign = if offset_seconds < 0 { '-' } else { '+' };
+    let abs = offset_seconds.abs();
+    format!("UTC{sign}{:02}:{:02}", abs / 3600, abs % 3600 / 60)
+}
+
 /// Parses a client's "date taken": keeps the wall-clock time and the offset it was given in.
 fn parse_date_taken(text: &str) -> DomainResult<(DateTime<Utc>, NaiveDateTime, Option<String>)> {
     if let Ok(t) = DateTime::<FixedOffset>::parse_from_rfc3339(text) {
         let offset = t.offset().local_minus_utc();
-        let zone = (offset != 0).then(|| {
-            let sign = if offset < 0 { '-' } else { '+' };
-            let abs = offset.abs();
-            format!("UTC{sign}{:02}:{:02}", abs / 3600, abs % 3600 / 60)
-        });
+        let zone = (offset != 0).then(|| zone_name(offset));
         return Ok((t.with_timezone(&Utc), t.naive_local(), zone));
     }
     for format in [
@@ -229,6 +232,7 @@ impl Domain {
             self.storage.commit_upload(&sidecar.path, &rel).await?;
             sidecar.committed();
         }
+        self.queue_metadata_extraction(&[record.id]).await?;
         Ok(UploadOutcome::Created(record.id))
     }
 

@@ -30,6 +30,9 @@ pub fn parse_queue(name: &str) -> DomainResult<Queue> {
     Queue::parse(name).ok_or_else(|| DomainError::BadRequest(format!("Invalid queue name: {name}")))
 }
 
+/// Assets queued per round trip when starting a queue over the library.
+const START_PAGE: i64 = 1000;
+
 /// The most jobs one listing returns.
 const JOB_LIST_LIMIT: i64 = 1000;
 
@@ -123,13 +126,31 @@ impl Domain {
         self.queue_status(queue).await
     }
 
-    /// Queues a queue's work over the library. Each queue gains its starter
-    /// as its processing lands; the others answer as Immich does for a queue
-    /// that cannot be started.
-    async fn start_queue(&self, queue: Queue, _force: bool) -> DomainResult<()> {
-        Err(DomainError::BadRequest(format!(
-            "Invalid job name: {}",
-            queue.as_str()
-        )))
+    /// Queues a queue's work over the library: every asset with `force`,
+    /// otherwise only those missing its output. Queues whose processing has
+    /// not landed answer as Immich does for a queue that cannot be started.
+    async fn start_queue(&self, queue: Queue, force: bool) -> DomainResult<()> {
+        match queue {
+            Queue::MetadataExtraction => {
+                let mut after = None;
+                loop {
+                    let ids = self
+                        .store
+                        .assets
+                        .ids_page(after, START_PAGE, !force, None)
+                        .await?;
+                    let Some(last) = ids.last().copied() else {
+                        break;
+                    };
+                    self.queue_metadata_extraction(&ids).await?;
+                    after = Some(last);
+                }
+                Ok(())
+            }
+            _ => Err(DomainError::BadRequest(format!(
+                "Invalid job name: {}",
+                queue.as_str()
+            ))),
+        }
     }
 }

@@ -1,7 +1,13 @@
-//! Media formats: which files we accept and how a file is classified.
+//! Media formats: which files we accept, how a file is classified, and what its metadata says.
 
 pub mod formats;
+pub mod metadata;
 
 pub use formats::{
     MediaKind, classify, extension_of, kind_by_name, mime_type_for, supported_extensions,
+};
+pub use metadata::{
+    DateSource, DateTaken, ImageFormat, ImageMetadata, MetadataError, MotionPhoto, ReadOptions,
+    TimeZoneInfo, ZoneLookup, ZoneSource, merge_sidecar, read_metadata, read_metadata_with,
+    read_metadata_with_sidecar, read_sidecar, sidecar_candidates,
 };

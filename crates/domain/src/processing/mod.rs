@@ -1,10 +1,27 @@
 //! Background processing of assets: what each queue does with a job.
 
-use shoebox_jobs::Workers;
+pub mod metadata;
+
+use shoebox_jobs::{JobError, Queue, Workers};
+use shoebox_store::records::JobRecord;
+use uuid::Uuid;
 
 use crate::Domain;
 
 /// Adds this build's job handlers to `workers`, each with its queue's default concurrency.
-pub fn register(workers: Workers, _domain: &Domain) -> Workers {
-    workers
+pub fn register(workers: Workers, domain: &Domain) -> Workers {
+    let queue = Queue::MetadataExtraction;
+    workers.handle(
+        queue,
+        metadata::handler(domain),
+        queue.default_concurrency(),
+    )
+}
+
+/// The asset a job is about; a job without one can never succeed.
+fn asset_id_of(job: &JobRecord) -> Result<Uuid, JobError> {
+    job.payload["assetId"]
+        .as_str()
+        .and_then(|s| Uuid::parse_str(s).ok())
+        .ok_or_else(|| JobError::permanent(format!("job {} has no assetId", job.id)))
 }

@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
                 .delete(delete_many),
         )
         .route("/assets/bulk-upload-check", post(bulk_upload_check))
+        .route("/assets/jobs", post(run_jobs))
         .route("/assets/statistics", get(statistics))
         .route("/assets/{id}", get(get_one).put(update_one))
         .route("/assets/{id}/original", get(download_original))
@@ -402,4 +403,32 @@ async fn download_original(
         HeaderValue::from_static("private, max-age=86400, no-transform"),
     );
     Ok(response)
+}
+
+/// Runs one kind of processing again for the caller's assets.
+async fn run_jobs(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(body): ApiJson<AssetJobsDto>,
+) -> ApiResult<StatusCode> {
+    let ctx = auth.require(Permission::JobCreate)?;
+    state
+        .domain
+        .require_owned(ctx, &body.asset_ids, "asset.update")
+        .await?;
+    match body.name {
+        AssetJobName::RefreshMetadata => {
+            state
+                .domain
+                .queue_metadata_extraction(&body.asset_ids)
+                .await?
+        }
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "{} is not available yet",
+                other.as_str()
+            )));
+        }
+    }
+    Ok(StatusCode::NO_CONTENT)
 }

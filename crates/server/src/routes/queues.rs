@@ -117,13 +117,24 @@ async fn list_jobs(
     Ok(Json(
         jobs.into_iter()
             .map(|j| QueueJobResponseDto {
-                data: j.payload,
+                data: job_data(j.payload, j.last_error),
                 id: Some(j.id.to_string()),
                 name: j.name,
                 timestamp: j.created_at.timestamp_millis(),
             })
             .collect(),
     ))
+}
+
+/// A job's payload, with the reason it last failed so the API shows it.
+fn job_data(payload: serde_json::Value, error: Option<String>) -> serde_json::Value {
+    match (payload, error) {
+        (serde_json::Value::Object(mut map), Some(error)) => {
+            map.insert("error".into(), serde_json::Value::String(error));
+            serde_json::Value::Object(map)
+        }
+        (payload, _) => payload,
+    }
 }
 
 async fn empty(

@@ -32,5 +32,6 @@ CREATE TABLE asset_files (
     PRIMARY KEY (asset_id, kind)
 );
 
--- Timeline buckets group by month of the local date taken.
-CREATE INDEX assets_timeline ON assets(owner_id, visibility, local_date_time);
+-- Timeline buckets group by month of the local date taken; with deleted_at in
+-- it, the buckets query reads this index alone.
+CREATE INDEX assets_timeline ON assets(owner_id, deleted_at, visibility, local_date_time);

@@ -1,0 +1,155 @@
+//! The metadataExtraction queue: read what the original (and its sidecar)
+//! says about itself and record it on the asset.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use shoebox_jobs::{JobError, JobHandler, Queue, enqueue};
+use shoebox_media::{ImageMetadata, ReadOptions};
+use shoebox_store::records::{AssetRecord, ExifRecord, JobRecord, MetadataUpdate};
+use uuid::Uuid;
+
+use super::asset_id_of;
+use crate::assets::zone_name;
+use crate::{Domain, DomainResult};
+
+pub const JOB_NAME: &str = "AssetExtractMetadata";
+
+pub struct ExtractMetadata {
+    pub domain: Domain,
+}
+
+impl Domain {
+    /// Queues metadata extraction for these assets (once each while pending) and wakes the workers.
+    pub async fn queue_metadata_extraction(&self, ids: &[Uuid]) -> DomainResult<()> {
+        for id in ids {
+            let payload = serde_json::json!({ "assetId": id });
+            let key = Some(format!("metadata:{id}"));
+            enqueue(
+                &self.store,
+                Queue::MetadataExtraction,
+                JOB_NAME,
+                payload,
+                key,
+            )
+            .await?;
+        }
+        self.job_wake.notify_waiters();
+        Ok(())
+    }
+}
+
+/// Width and height as displayed: orientations 5–8 turn the image a quarter.
+fn display_size(meta: &ImageMetadata) -> (Option<i64>, Option<i64>) {
+    let (w, h) = (meta.width.map(i64::from), meta.height.map(i64::from));
+    match meta.orientation {
+        Some(5..=8) => (h, w),
+        _ => (w, h),
+    }
+}
+
+/// When the photo was taken: as an instant, as local wall-clock time, and the zone.
+/// Without a date in the file, the upload's file date stands; without an
+/// offset, the local time is read as UTC, as Immich does.
+fn date_taken(
+    meta: &ImageMetadata,
+    asset: &AssetRecord,
+) -> (DateTime<Utc>, NaiveDateTime, Option<String>) {
+    let Some(taken) = &meta.date_taken else {
+        return (
+            asset.file_created_at,
+            asset.file_created_at.naive_utc(),
+            None,
+        );
+    };
+    let offset = meta
+        .time_zone
+        .as_ref()
+        .map(|z| z.offset_seconds)
+        .or(taken.offset_seconds);
+    match offset {
+        Some(seconds) => {
+            let instant = (taken.local - Duration::seconds(i64::from(seconds))).and_utc();
+            (instant, taken.local, Some(zone_name(seconds)))
+        }
+        None => (taken.local.and_utc(), taken.local, None),
+    }
+}
+
+fn update_from(meta: &ImageMetadata, asset: &AssetRecord, now: DateTime<Utc>) -> MetadataUpdate {
+    let (width, height) = display_size(meta);
+    let (taken_at, local_date_time, time_zone) = date_taken(meta, asset);
+    // Immich ignores 0,0: cameras write it when they have no fix.
+    let located =
+        matches!((meta.latitude, meta.longitude), (Some(la), Some(lo)) if la != 0.0 || lo != 0.0);
+    MetadataUpdate {
+        exif: ExifRecord {
+            description: meta.description.clone().unwrap_or_default(),
+            latitude: meta.latitude.filter(|_| located),
+            longitude: meta.longitude.filter(|_| located),
+            date_time_original: meta.date_taken.as_ref().map(|_| taken_at),
+            time_zone,
+            // Immich stores an unrated (0) photo as no rating.
+            rating: meta.rating.filter(|r| *r != 0).map(i64::from),
+            make: meta.make.clone(),
+            model: meta.model.clone(),
+            lens_model: meta.lens_model.clone(),
+            exif_image_width: meta.width.map(i64::from),
+            exif_image_height: meta.height.map(i64::from),
+            orientation: meta.orientation.map(|o| o.to_string()),
+            f_number: meta.f_number,
+            focal_length: meta.focal_length,
+            iso: meta.iso.map(i64::from),
+            exposure_time: meta.exposure_time.clone(),
+            modify_date: Some(asset.file_modified_at),
+            city: None,
+            state: None,
+            country: None,
+            projection_type: meta.projection_type.clone(),
+        },
+        width,
+        height,
+        taken_at,
+        local_date_time,
+        duration: None,
+        extracted_at: now,
+    }
+}
+
+#[async_trait]
+impl JobHandler for ExtractMetadata {
+    async fn run(&self, job: &JobRecord) -> Result<(), JobError> {
+        let id = asset_id_of(job)?;
+        let store = &self.domain.store;
+        let asset = match store.assets.get(id).await {
+            Ok(Some(asset)) => asset,
+            // Deleted since it was queued: nothing left to do.
+            Ok(None) => return Ok(()),
+            Err(e) => return Err(JobError::transient(e.to_string())),
+        };
+        let storage = &self.domain.storage;
+        let original = storage
+            .original_abs(&asset.original_path)
+            .map_err(|e| JobError::permanent(e.to_string()))?;
+        // An uploaded sidecar is stored as `<original>.xmp`, where the reader looks for one.
+        let meta = tokio::task::spawn_blocking(move || {
+            shoebox_media::read_metadata_with_sidecar(&original, &ReadOptions::default())
+        })
+        .await
+        .map_err(|e| JobError::permanent(format!("metadata reader crashed: {e}")))?
+        .map_err(|e| JobError::permanent(format!("cannot read metadata: {e}")))?;
+        let update = update_from(&meta, &asset, Utc::now());
+        store
+            .assets
+            .save_metadata(id, &update)
+            .await
+            .map_err(|e| JobError::transient(e.to_string()))
+    }
+}
+
+pub fn handler(domain: &Domain) -> Arc<dyn JobHandler> {
+    Arc::new(ExtractMetadata {
+        domain: domain.clone(),
+    })
+}

@@ -1,0 +1,176 @@
+//! Background processing seen through the API: jobs run after upload, their
+//! results show on the asset, failures are recorded, not retried forever.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use shoebox_tests::{StatusCode, TestServer, assert_error, stories};
+
+stories!(
+    uploaded_photo_gets_its_camera_metadata,
+    unreadable_file_fails_its_job_with_a_reason_and_the_asset_stays,
+    starting_metadata_extraction_for_all_requeues_every_asset,
+    refresh_metadata_is_only_for_the_owners_assets,
+);
+
+fn corpus_file(rel: &str) -> Option<PathBuf> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/corpus")
+        .join(rel);
+    if path.is_file() {
+        Some(path)
+    } else {
+        eprintln!(
+            "skipped: {} is absent (the shared corpus is not here)",
+            path.display()
+        );
+        None
+    }
+}
+
+async fn upload_file(s: &TestServer, token: &str, path: &PathBuf) -> String {
+    let name = path.file_name().unwrap().to_string_lossy().to_string();
+    let (status, body) = s.upload(token, &name, std::fs::read(path).unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["id"].as_str().unwrap().to_string()
+}
+
+/// Polls the metadata queue until nothing is waiting or running (20 s at most).
+async fn metadata_jobs_settle(s: &TestServer, token: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, queue) = s.get(token, "/queues/metadataExtraction").await;
+        assert_eq!(status, StatusCode::OK, "{queue}");
+        let stats = &queue["statistics"];
+        if stats["waiting"] == 0 && stats["active"] == 0 && stats["delayed"] == 0 {
+            return queue;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "jobs never settled: {queue}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+async fn uploaded_photo_gets_its_camera_metadata(s: &TestServer) {
+    let Some(path) = corpus_file("exif-samples/jpg/gps/DSCN0010.jpg") else {
+        return;
+    };
+    let token = s.admin().await;
+    let id = upload_file(s, &token, &path).await;
+    metadata_jobs_settle(s, &token).await;
+    let (_, asset) = s.get(&token, &format!("/assets/{id}")).await;
+    let exif = &asset["exifInfo"];
+    assert_eq!(exif["make"], "NIKON", "{asset}");
+    assert_eq!(exif["model"], "COOLPIX P6000");
+    assert_eq!(exif["iso"], 64);
+    assert_eq!(exif["exposureTime"], "1/75");
+    assert_eq!(exif["fNumber"], 5.9);
+    assert!((exif["latitude"].as_f64().unwrap() - 43.467_448).abs() < 1e-5);
+    assert!((exif["longitude"].as_f64().unwrap() - 11.885_127).abs() < 1e-5);
+    assert_eq!(asset["localDateTime"], "2008-10-22T16:28:39.000Z");
+    assert_eq!(
+        (asset["width"].as_i64(), asset["height"].as_i64()),
+        (Some(640), Some(480))
+    );
+    // The date taken, not the upload's file date, places it on the timeline.
+    let (_, buckets) = s.get(&token, "/timeline/buckets").await;
+    assert_eq!(buckets, json!([{"timeBucket": "2008-10-01", "count": 1}]));
+}
+
+async fn unreadable_file_fails_its_job_with_a_reason_and_the_asset_stays(s: &TestServer) {
+    let token = s.admin().await;
+    // A JPEG signature over garbage: accepted by upload, unreadable by the job.
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF];
+    bytes.extend(std::iter::repeat_n(0xAB, 4096));
+    let (status, body) = s.upload(&token, "broken.jpg", bytes).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_str().unwrap().to_string();
+    let queue = metadata_jobs_settle(s, &token).await;
+    let (_, asset) = s.get(&token, &format!("/assets/{id}")).await;
+    assert_eq!(asset["id"], id.as_str(), "the asset stays");
+    if queue["statistics"]["failed"] == 1 {
+        let (_, failed) = s
+            .get(&token, "/queues/metadataExtraction/jobs?status=failed")
+            .await;
+        assert_eq!(failed[0]["data"]["assetId"], id.as_str(), "{failed}");
+        assert!(
+            failed[0]["data"]["error"]
+                .as_str()
+                .is_some_and(|e| !e.is_empty()),
+            "{failed}"
+        );
+    } else {
+        // The reader may accept what it can of a broken file; then it completes once.
+        assert_eq!(queue["statistics"]["completed"], 1, "{queue}");
+    }
+    let (status, _) = s.get(&token, "/server/ping").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+async fn starting_metadata_extraction_for_all_requeues_every_asset(s: &TestServer) {
+    let token = s.admin().await;
+    for seed in ["a", "b", "c"] {
+        s.upload_photo(&token, seed).await;
+    }
+    let before = metadata_jobs_settle(s, &token).await;
+    let done = |q: &Value| {
+        q["statistics"]["completed"].as_i64().unwrap() + q["statistics"]["failed"].as_i64().unwrap()
+    };
+    assert_eq!(done(&before), 3, "{before}");
+    // "Missing" re-runs only assets without metadata: here, those whose job failed.
+    let (status, body) = s
+        .put(
+            &token,
+            "/jobs/metadataExtraction",
+            json!({"command": "start", "force": false}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let after_missing = metadata_jobs_settle(s, &token).await;
+    let failed = before["statistics"]["failed"].as_i64().unwrap();
+    assert_eq!(done(&after_missing), 3 + failed, "{after_missing}");
+    // "All" runs every asset again.
+    let (status, body) = s
+        .put(
+            &token,
+            "/jobs/metadataExtraction",
+            json!({"command": "start", "force": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let after_all = metadata_jobs_settle(s, &token).await;
+    assert_eq!(done(&after_all), done(&after_missing) + 3, "{after_all}");
+}
+
+async fn refresh_metadata_is_only_for_the_owners_assets(s: &TestServer) {
+    let admin = s.admin().await;
+    let (_, user) = s.user(&admin, "user@example.com").await;
+    let id = s.upload_photo(&admin, "mine").await;
+    let (status, body) = s
+        .post(
+            &user,
+            "/assets/jobs",
+            json!({"assetIds": [id], "name": "refresh-metadata"}),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
+    let (status, _) = s
+        .post(
+            &admin,
+            "/assets/jobs",
+            json!({"assetIds": [id], "name": "refresh-metadata"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = s
+        .post(
+            &admin,
+            "/assets/jobs",
+            json!({"assetIds": [id], "name": "make-coffee"}),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
+}

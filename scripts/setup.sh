@@ -23,7 +23,10 @@ apt_install() {
 }
 
 ensure_build_tools() {
-  apt_install ca-certificates curl gcc pkg-config
+  apt_install ca-certificates curl gcc g++ pkg-config
+  # Image codecs built from source: libjpeg-turbo (cmake, nasm), libwebp, and
+  # libheif with the HEVC/AV1 codecs Debian packages.
+  apt_install cmake nasm libde265-dev libx265-dev libnuma-dev libaom-dev libdav1d-dev
   if ! command -v cargo >/dev/null 2>&1; then
     [ -x "$HOME/.cargo/bin/cargo" ] || curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
     export PATH="$HOME/.cargo/bin:$PATH"

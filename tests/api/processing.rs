@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use shoebox_tests::{StatusCode, TestServer, assert_error, stories};
 
 stories!(
+    uploaded_photo_gets_a_preview_a_thumbnail_and_a_thumbhash,
     uploaded_photo_gets_its_camera_metadata,
     unreadable_file_fails_its_job_with_a_reason_and_the_asset_stays,
     starting_metadata_extraction_for_all_requeues_every_asset,
@@ -38,9 +39,14 @@ async fn upload_file(s: &TestServer, token: &str, path: &PathBuf) -> String {
 
 /// Polls the metadata queue until nothing is waiting or running (20 s at most).
 async fn metadata_jobs_settle(s: &TestServer, token: &str) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    queue_settles(s, token, "metadataExtraction").await
+}
+
+/// Polls a queue until nothing is waiting or running (60 s at most: debug builds decode slowly).
+async fn queue_settles(s: &TestServer, token: &str, name: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
-        let (status, queue) = s.get(token, "/queues/metadataExtraction").await;
+        let (status, queue) = s.get(token, &format!("/queues/{name}")).await;
         assert_eq!(status, StatusCode::OK, "{queue}");
         let stats = &queue["statistics"];
         if stats["waiting"] == 0 && stats["active"] == 0 && stats["delayed"] == 0 {
@@ -172,5 +178,72 @@ async fn refresh_metadata_is_only_for_the_owners_assets(s: &TestServer) {
             json!({"assetIds": [id], "name": "make-coffee"}),
         )
         .await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
+}
+
+async fn uploaded_photo_gets_a_preview_a_thumbnail_and_a_thumbhash(s: &TestServer) {
+    let Some(path) = corpus_file("exif-samples/jpg/orientation/portrait_6.jpg") else {
+        return;
+    };
+    let admin = s.admin().await;
+    let (_, other) = s.user(&admin, "other@example.com").await;
+    let id = upload_file(s, &admin, &path).await;
+    metadata_jobs_settle(s, &admin).await;
+    let queue = queue_settles(s, &admin, "thumbnailGeneration").await;
+    assert_eq!(queue["statistics"]["completed"], 1, "{queue}");
+
+    let (_, asset) = s.get(&admin, &format!("/assets/{id}")).await;
+    assert!(
+        asset["thumbhash"].as_str().is_some_and(|t| !t.is_empty()),
+        "{asset}"
+    );
+    // Orientation 6 turns the stored landscape pixels into a portrait photo.
+    assert!(
+        asset["height"].as_i64() > asset["width"].as_i64(),
+        "{asset}"
+    );
+
+    let url = s.url(&format!("/assets/{id}/thumbnail"));
+    let res = s.client.get(&url).bearer_auth(&admin).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "image/webp");
+    let etag = res.headers()["etag"].to_str().unwrap().to_string();
+    let body = res.bytes().await.unwrap();
+    assert_eq!(&body[0..4], b"RIFF");
+    assert_eq!(&body[8..12], b"WEBP");
+    let again = s
+        .client
+        .get(&url)
+        .bearer_auth(&admin)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    let preview = s
+        .client
+        .get(format!("{url}?size=preview"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preview.status(), StatusCode::OK);
+    assert_eq!(preview.headers()["content-type"], "image/jpeg");
+    assert_eq!(&preview.bytes().await.unwrap()[0..2], &[0xFF, 0xD8]);
+
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let original = no_redirects
+        .get(format!("{url}?size=original"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(original.status(), StatusCode::FOUND);
+
+    let (status, body) = s.get(&other, &format!("/assets/{id}/thumbnail")).await;
     assert_error(status, &body, StatusCode::BAD_REQUEST);
 }

@@ -40,6 +40,22 @@ pub struct Storage {
     paths: MediaPaths,
 }
 
+/// `root/rel`, refusing a `rel` that is absolute or climbs out with `..`.
+fn join_inside(root: &Path, rel: &str) -> io::Result<PathBuf> {
+    let rel_path = Path::new(rel);
+    if rel_path.is_absolute()
+        || rel_path
+            .components()
+            .any(|c| !matches!(c, std::path::Component::Normal(_)))
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "path leaves the storage root",
+        ));
+    }
+    Ok(root.join(rel_path))
+}
+
 /// Disk space of the volume holding the originals.
 #[derive(Debug, Clone, Copy)]
 pub struct DiskUsage {
@@ -79,18 +95,38 @@ impl Storage {
 
     /// Absolute path of an original; refuses paths that would leave the root.
     pub fn original_abs(&self, rel: &str) -> io::Result<PathBuf> {
-        let rel_path = Path::new(rel);
-        if rel_path.is_absolute()
-            || rel_path
-                .components()
-                .any(|c| !matches!(c, std::path::Component::Normal(_)))
-        {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "path leaves the storage root",
-            ));
-        }
-        Ok(self.paths.originals.join(rel_path))
+        join_inside(&self.paths.originals, rel)
+    }
+
+    /// Absolute path of a generated file; refuses paths that would leave the root.
+    pub fn generated_abs(&self, rel: &str) -> io::Result<PathBuf> {
+        join_inside(&self.paths.generated, rel)
+    }
+
+    /// `thumbs/<owner>/<aa>/<bb>/<asset id>-<kind>.<ext>`, relative to the generated root.
+    pub fn generated_rel_path(owner_id: Uuid, asset_id: Uuid, kind: &str, ext: &str) -> String {
+        let id = asset_id.to_string();
+        format!(
+            "thumbs/{owner_id}/{}/{}/{id}-{kind}.{ext}",
+            &id[0..2],
+            &id[2..4]
+        )
+    }
+
+    /// Writes a generated file whole: readers see the old file or the new one, never half.
+    pub async fn write_generated(&self, rel: &str, bytes: Vec<u8>) -> io::Result<()> {
+        let dest = self.generated_abs(rel)?;
+        tokio::task::spawn_blocking(move || {
+            let dir = dest.parent().expect("generated paths have a parent");
+            std::fs::create_dir_all(dir)?;
+            let tmp = dest.with_extension(format!("tmp-{}", Uuid::new_v4().simple()));
+            std::fs::write(&tmp, &bytes)?;
+            std::fs::rename(&tmp, &dest).inspect_err(|_| {
+                let _ = std::fs::remove_file(&tmp);
+            })
+        })
+        .await
+        .map_err(io::Error::other)?
     }
 
     /// Moves a staged upload to its final place, durably.

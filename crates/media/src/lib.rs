@@ -2,6 +2,7 @@
 
 pub mod formats;
 pub mod metadata;
+pub mod thumbnails;
 
 pub use formats::{
     MediaKind, classify, extension_of, kind_by_name, mime_type_for, supported_extensions,

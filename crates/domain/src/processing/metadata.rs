@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use shoebox_jobs::{JobError, JobHandler, Queue, enqueue};
 use shoebox_media::{ImageMetadata, ReadOptions};
-use shoebox_store::records::{AssetRecord, ExifRecord, JobRecord, MetadataUpdate};
+use shoebox_store::records::{AssetKind, AssetRecord, ExifRecord, JobRecord, MetadataUpdate};
 use uuid::Uuid;
 
 use super::asset_id_of;
@@ -133,18 +133,27 @@ impl JobHandler for ExtractMetadata {
             .original_abs(&asset.original_path)
             .map_err(|e| JobError::permanent(e.to_string()))?;
         // An uploaded sidecar is stored as `<original>.xmp`, where the reader looks for one.
-        let meta = tokio::task::spawn_blocking(move || {
+        let read = tokio::task::spawn_blocking(move || {
             shoebox_media::read_metadata_with_sidecar(&original, &ReadOptions::default())
         })
         .await
-        .map_err(|e| JobError::permanent(format!("metadata reader crashed: {e}")))?
-        .map_err(|e| JobError::permanent(format!("cannot read metadata: {e}")))?;
-        let update = update_from(&meta, &asset, Utc::now());
-        store
-            .assets
-            .save_metadata(id, &update)
-            .await
-            .map_err(|e| JobError::transient(e.to_string()))
+        .map_err(|e| JobError::permanent(format!("metadata reader crashed: {e}")))?;
+        let saved = match read {
+            Ok(meta) => store
+                .assets
+                .save_metadata(id, &update_from(&meta, &asset, Utc::now()))
+                .await
+                .map_err(|e| JobError::transient(e.to_string())),
+            Err(e) => Err(JobError::permanent(format!("cannot read metadata: {e}"))),
+        };
+        // Thumbnails come next either way: a file without readable metadata may still be an image.
+        if !matches!(&saved, Err(e) if e.retryable) && asset.kind == AssetKind::Image {
+            self.domain
+                .queue_thumbnail_generation(&[id])
+                .await
+                .map_err(|e| JobError::transient(e.to_string()))?;
+        }
+        saved
     }
 }
 

@@ -1,6 +1,7 @@
 //! Background processing of assets: what each queue does with a job.
 
 pub mod metadata;
+pub mod thumbnails;
 
 use shoebox_jobs::{JobError, Queue, Workers};
 use shoebox_store::records::JobRecord;
@@ -10,12 +11,19 @@ use crate::Domain;
 
 /// Adds this build's job handlers to `workers`, each with its queue's default concurrency.
 pub fn register(workers: Workers, domain: &Domain) -> Workers {
-    let queue = Queue::MetadataExtraction;
-    workers.handle(
-        queue,
-        metadata::handler(domain),
-        queue.default_concurrency(),
-    )
+    let metadata = Queue::MetadataExtraction;
+    let thumbnails = Queue::ThumbnailGeneration;
+    workers
+        .handle(
+            metadata,
+            metadata::handler(domain),
+            metadata.default_concurrency(),
+        )
+        .handle(
+            thumbnails,
+            thumbnails::handler(domain),
+            thumbnails.default_concurrency(),
+        )
 }
 
 /// The asset a job is about; a job without one can never succeed.

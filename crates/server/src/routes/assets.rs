@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/statistics", get(statistics))
         .route("/assets/{id}", get(get_one).put(update_one))
         .route("/assets/{id}/original", get(download_original))
+        .route("/assets/{id}/thumbnail", get(view_thumbnail))
 }
 
 /// Plain form fields are small; anything larger is not a field we know.
@@ -431,4 +432,61 @@ async fn run_jobs(
         }
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct ThumbnailQuery {
+    #[serde(default)]
+    size: Option<AssetMediaSize>,
+}
+
+/// Immich's caching for renditions: private, a day fresh, long stale allowances.
+const RENDITION_CACHE: &str =
+    "private, max-age=86400, no-transform, stale-while-revalidate=2592000, stale-if-error=2592000";
+
+/// A preview or thumbnail, with an ETag so clients revalidate cheaply.
+async fn view_thumbnail(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<ThumbnailQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let ctx = auth.require(Permission::AssetView)?;
+    let kind = match q.size.unwrap_or(AssetMediaSize::Thumbnail) {
+        AssetMediaSize::Thumbnail => shoebox_domain::processing::thumbnails::THUMBNAIL,
+        AssetMediaSize::Preview => shoebox_domain::processing::thumbnails::PREVIEW,
+        // No separate full-size rendition yet: the original is the full size.
+        _ => {
+            state.domain.get_asset(ctx, id, "asset.view").await?;
+            return Ok((StatusCode::FOUND, [(header::LOCATION, "original")]).into_response());
+        }
+    };
+    let (file, path) = state
+        .domain
+        .generated_file(ctx, id, kind)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Asset media not found"))?;
+    let etag = format!("\"{id}-{kind}-{}\"", file.updated_at.timestamp_millis());
+    let cached = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let content_type = if kind == shoebox_domain::processing::thumbnails::PREVIEW {
+        "image/jpeg"
+    } else {
+        "image/webp"
+    };
+    let common = [
+        (header::ETAG, etag.clone()),
+        (header::CACHE_CONTROL, RENDITION_CACHE.to_string()),
+        (header::CONTENT_TYPE, content_type.to_string()),
+    ];
+    if cached {
+        return Ok((StatusCode::NOT_MODIFIED, common).into_response());
+    }
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|_| ApiError::not_found("Asset media not found"))?;
+    Ok((StatusCode::OK, common, bytes).into_response())
 }

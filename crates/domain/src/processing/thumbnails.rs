@@ -1,0 +1,135 @@
+//! The thumbnailGeneration queue: a JPEG preview, a WebP thumbnail and a
+//! thumbhash per image, from one read of the original.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use shoebox_jobs::{JobError, JobHandler, Queue, enqueue};
+use shoebox_media::thumbnails::{ThumbnailSettings, generate_with_orientation};
+use shoebox_store::records::{AssetFileRecord, AssetKind, JobRecord};
+use uuid::Uuid;
+
+use super::asset_id_of;
+use crate::storage::Storage;
+use crate::{Domain, DomainResult};
+
+pub const JOB_NAME: &str = "AssetGenerateThumbnails";
+pub const THUMBNAIL: &str = "thumbnail";
+pub const PREVIEW: &str = "preview";
+
+pub struct GenerateThumbnails {
+    pub domain: Domain,
+}
+
+impl Domain {
+    /// Queues thumbnail generation for these assets (once each while pending) and wakes the workers.
+    pub async fn queue_thumbnail_generation(&self, ids: &[Uuid]) -> DomainResult<()> {
+        for id in ids {
+            let payload = serde_json::json!({ "assetId": id });
+            let key = Some(format!("thumbnail:{id}"));
+            enqueue(
+                &self.store,
+                Queue::ThumbnailGeneration,
+                JOB_NAME,
+                payload,
+                key,
+            )
+            .await?;
+        }
+        self.job_wake.notify_waiters();
+        Ok(())
+    }
+}
+
+fn store_err(e: impl std::fmt::Display) -> JobError {
+    JobError::transient(e.to_string())
+}
+
+#[async_trait]
+impl JobHandler for GenerateThumbnails {
+    async fn run(&self, job: &JobRecord) -> Result<(), JobError> {
+        let id = asset_id_of(job)?;
+        let domain = &self.domain;
+        let Some(asset) = domain.store.assets.get(id).await.map_err(store_err)? else {
+            return Ok(());
+        };
+        if asset.kind == AssetKind::Video {
+            return Err(JobError::permanent(
+                "video thumbnails need ffmpeg, which is not wired in yet",
+            ));
+        }
+        let original = domain
+            .storage
+            .original_abs(&asset.original_path)
+            .map_err(|e| JobError::permanent(e.to_string()))?;
+        // The metadata job already read the orientation; reuse it rather than read the file twice.
+        let orientation = asset
+            .exif
+            .orientation
+            .as_deref()
+            .and_then(|o| o.parse().ok());
+        let generated = tokio::task::spawn_blocking(move || {
+            generate_with_orientation(&original, &ThumbnailSettings::default(), orientation)
+        })
+        .await
+        .map_err(|e| JobError::permanent(format!("thumbnail generator crashed: {e}")))?
+        .map_err(|e| JobError::permanent(format!("cannot make thumbnails: {e}")))?;
+
+        let now = Utc::now();
+        for (kind, ext, bytes) in [
+            (PREVIEW, "jpeg", generated.preview.bytes),
+            (THUMBNAIL, "webp", generated.thumbnail.bytes),
+        ] {
+            let rel = Storage::generated_rel_path(asset.owner_id, id, kind, ext);
+            domain
+                .storage
+                .write_generated(&rel, bytes)
+                .await
+                .map_err(store_err)?;
+            let file = AssetFileRecord {
+                kind: kind.to_string(),
+                path: rel,
+                updated_at: now,
+            };
+            domain
+                .store
+                .assets
+                .upsert_file(id, &file)
+                .await
+                .map_err(store_err)?;
+        }
+        domain
+            .store
+            .assets
+            .set_thumbhash(id, &generated.thumbhash, now)
+            .await
+            .map_err(store_err)
+    }
+}
+
+pub fn handler(domain: &Domain) -> Arc<dyn JobHandler> {
+    Arc::new(GenerateThumbnails {
+        domain: domain.clone(),
+    })
+}
+
+impl Domain {
+    /// A generated file of an asset the caller may view, with its absolute path.
+    pub async fn generated_file(
+        &self,
+        auth: &crate::auth::AuthContext,
+        id: Uuid,
+        kind: &str,
+    ) -> DomainResult<Option<(AssetFileRecord, std::path::PathBuf)>> {
+        self.get_asset(auth, id, "asset.view").await?;
+        let files = self.store.assets.files_of(id).await?;
+        match files.into_iter().find(|f| f.kind == kind) {
+            Some(file) => {
+                let path = self.storage.generated_abs(&file.path)?;
+                Ok(Some((file, path)))
+            }
+            None => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,353 @@
+//! Preview, thumbnail and thumbhash generation for still images, as Immich's
+//! `AssetGenerateThumbnails` job produces them: a JPEG preview and a WebP thumbnail whose
+//! *shorter* side is the configured size (never enlarged), and a thumbhash of a ≤100×100
+//! version, all upright and in sRGB.
+//!
+//! The original is read once and decoded once per job (Immich issue #10480: decoding twice
+//! doubled the job's cost): the preview is resized from the decode, the thumbnail from the
+//! preview, the thumbhash from the thumbnail. Decoders are asked for the smallest output that
+//! still covers the preview size (JPEG DCT scaling), and every decoder checks the pixel
+//! budget against the header before it allocates anything.
+//!
+//! Pure library: no database, no HTTP, no files written. Formats: JPEG (libjpeg-turbo), PNG,
+//! GIF (first frame), TIFF, BMP, WebP (`image` crate), HEIC/HEIF and AVIF 8/10/12-bit
+//! (libheif), JPEG XL (jxl-oxide), camera RAW (the largest embedded JPEG preview).
+
+mod color;
+mod generic;
+mod heif;
+mod jpeg;
+mod jxl;
+mod raster;
+mod raw;
+mod sniff;
+
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+pub use raster::{fit_inside, fit_outside};
+pub use sniff::ImageFormat;
+
+use color::ColorSource;
+use raster::Raster;
+
+/// What to produce and the limits that keep a hostile file from exhausting memory.
+/// The defaults are Immich's (`image.preview`, `image.thumbnail` in its system config).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThumbnailSettings {
+    /// Shorter side of the JPEG preview, in pixels (Immich: 1440).
+    pub preview_size: u32,
+    /// JPEG quality of the preview, 1–100 (Immich: 80).
+    pub preview_quality: u8,
+    /// Shorter side of the WebP thumbnail, in pixels (Immich: 250).
+    pub thumbnail_size: u32,
+    /// Lossy WebP quality of the thumbnail, 1–100 (Immich: 80).
+    pub thumbnail_quality: u8,
+    /// Images with more pixels than this (by their header) are refused before decoding.
+    pub max_pixels: u64,
+    /// The largest single pixel buffer a decoder may allocate, in bytes.
+    pub max_alloc_bytes: u64,
+    /// Files larger than this are refused without being read.
+    pub max_file_bytes: u64,
+    /// Accept images whose decoder reported recoverable damage (a truncated JPEG whose
+    /// missing rows come out grey). Immich's `IMMICH_PROCESS_INVALID_IMAGES`; off by default.
+    pub process_invalid_images: bool,
+}
+
+impl Default for ThumbnailSettings {
+    fn default() -> Self {
+        Self {
+            preview_size: 1440,
+            preview_quality: 80,
+            thumbnail_size: 250,
+            thumbnail_quality: 80,
+            max_pixels: 200_000_000,
+            max_alloc_bytes: 1 << 30,
+            max_file_bytes: 1 << 30,
+            process_invalid_images: false,
+        }
+    }
+}
+
+impl ThumbnailSettings {
+    fn check_pixels(&self, width: u32, height: u32) -> Result<(), ThumbnailError> {
+        let pixels = u64::from(width) * u64::from(height);
+        if pixels > self.max_pixels {
+            return Err(ThumbnailError::TooLarge {
+                width,
+                height,
+                limit: self.max_pixels,
+            });
+        }
+        Ok(())
+    }
+
+    fn check_alloc(&self, bytes: u64) -> Result<(), ThumbnailError> {
+        if bytes > self.max_alloc_bytes {
+            return Err(ThumbnailError::TooMuchMemory {
+                bytes,
+                limit: self.max_alloc_bytes,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// One encoded output image.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EncodedImage {
+    pub bytes: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl fmt::Debug for EncodedImage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "EncodedImage({}x{}, {} bytes)",
+            self.width,
+            self.height,
+            self.bytes.len()
+        )
+    }
+}
+
+/// Everything the thumbnail job stores for one image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    /// JPEG, shorter side `preview_size` (or the original's size when smaller).
+    pub preview: EncodedImage,
+    /// Lossy WebP, shorter side `thumbnail_size` (or smaller when the original is).
+    pub thumbnail: EncodedImage,
+    /// Thumbhash bytes (Immich stores them in `asset.thumbhash`).
+    pub thumbhash: Vec<u8>,
+    /// The source's width and height after orientation. For a RAW file this is the embedded
+    /// preview's size, which cameras make full size or close to it.
+    pub width: u32,
+    pub height: u32,
+    /// The format the bytes were recognised as.
+    pub format: ImageFormat,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ThumbnailError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("file is {size} bytes, over the limit of {limit}")]
+    FileTooLarge { size: u64, limit: u64 },
+    #[error("not an image format we can decode")]
+    UnsupportedFormat,
+    #[error("image is {width}x{height}, over the limit of {limit} pixels")]
+    TooLarge { width: u32, height: u32, limit: u64 },
+    #[error("decoding needs {bytes} bytes, over the limit of {limit}")]
+    TooMuchMemory { bytes: u64, limit: u64 },
+    #[error("{format} decode failed: {message}")]
+    Decode {
+        format: &'static str,
+        message: String,
+    },
+    #[error("RAW file has no embedded JPEG preview")]
+    NoEmbeddedPreview,
+    #[error("resize failed: {0}")]
+    Resize(String),
+    #[error("encode failed: {0}")]
+    Encode(String),
+}
+
+/// A decoder's output, before resizing.
+pub(crate) struct Decoded {
+    /// Possibly at a reduced scale (never below the preview size).
+    raster: Raster,
+    color: ColorSource,
+    /// Full-size dimensions of the source, as stored (before orientation).
+    width: u32,
+    height: u32,
+    /// The EXIF orientation found in the file itself, if the format carries one.
+    embedded_orientation: Option<u16>,
+    /// The decoder already applied the container's rotation/mirroring (HEIF `irot`/`imir`,
+    /// JPEG XL's header): EXIF orientation must not be applied again.
+    orientation_from_container: bool,
+}
+
+/// Reads `path` once and generates preview, thumbnail and thumbhash.
+///
+/// The EXIF orientation is read from the file. Prefer [`generate_with_orientation`] in the
+/// job chain, passing the value the metadata job already extracted.
+pub fn generate(path: &Path, settings: &ThumbnailSettings) -> Result<Generated, ThumbnailError> {
+    generate_with_orientation(path, settings, None)
+}
+
+/// As [`generate`], with the EXIF orientation (1–8) known from the metadata job. It applies to
+/// formats whose orientation lives in EXIF (JPEG, PNG, WebP, TIFF, RAW); HEIF, AVIF and JPEG XL
+/// carry their rotation in the container, which their decoders apply, so the value is ignored
+/// there (applying both would rotate twice). `None` means: read it from the file.
+pub fn generate_with_orientation(
+    path: &Path,
+    settings: &ThumbnailSettings,
+    orientation: Option<u16>,
+) -> Result<Generated, ThumbnailError> {
+    let io = |source| ThumbnailError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    if size > settings.max_file_bytes {
+        return Err(ThumbnailError::FileTooLarge {
+            size,
+            limit: settings.max_file_bytes,
+        });
+    }
+    let data = std::fs::read(path).map_err(io)?;
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    generate_from_bytes(&data, extension.as_deref(), settings, orientation)
+}
+
+/// As [`generate_with_orientation`], for a file already in memory. `extension` (lower case,
+/// without the dot) only matters for TIFF-based camera RAW files, which their bytes alone do
+/// not always tell apart from plain TIFF.
+pub fn generate_from_bytes(
+    data: &[u8],
+    extension: Option<&str>,
+    settings: &ThumbnailSettings,
+    orientation: Option<u16>,
+) -> Result<Generated, ThumbnailError> {
+    if data.len() as u64 > settings.max_file_bytes {
+        return Err(ThumbnailError::FileTooLarge {
+            size: data.len() as u64,
+            limit: settings.max_file_bytes,
+        });
+    }
+    let format = sniff::detect(data, extension).ok_or(ThumbnailError::UnsupportedFormat)?;
+    let decoded = guarded(format, || decode(format, data, settings))?;
+    let orientation = if decoded.orientation_from_container {
+        1
+    } else {
+        orientation.or(decoded.embedded_orientation).unwrap_or(1)
+    };
+    guarded(format, || render(decoded, orientation, format, settings))
+}
+
+/// Runs a decode/encode step, turning a panic into an error. Our own code does not panic on
+/// bad input, but the codecs are large and fed hostile files; one bad upload must fail its
+/// job, not take down the worker thread. (Last resort only: the limits above are the real
+/// protection, and a panic inside C code cannot be caught anyway.)
+fn guarded<T>(
+    format: ImageFormat,
+    f: impl FnOnce() -> Result<T, ThumbnailError>,
+) -> Result<T, ThumbnailError> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "decoder panicked".into());
+        Err(ThumbnailError::Decode {
+            format: format.name(),
+            message: format!("panic: {message}"),
+        })
+    })
+}
+
+fn decode(
+    format: ImageFormat,
+    data: &[u8],
+    settings: &ThumbnailSettings,
+) -> Result<Decoded, ThumbnailError> {
+    match format {
+        ImageFormat::Jpeg => jpeg::decode(data, settings, settings.preview_size),
+        ImageFormat::Png
+        | ImageFormat::Gif
+        | ImageFormat::Tiff
+        | ImageFormat::Bmp
+        | ImageFormat::WebP => generic::decode(data, format, settings),
+        ImageFormat::Heif | ImageFormat::Avif => heif::decode(data, settings),
+        ImageFormat::JpegXl => jxl::decode(data, settings),
+        ImageFormat::Raw => raw::decode(data, settings),
+    }
+}
+
+/// Resize, colour-convert, orient and encode a decoded image.
+fn render(
+    decoded: Decoded,
+    orientation: u16,
+    format: ImageFormat,
+    settings: &ThumbnailSettings,
+) -> Result<Generated, ThumbnailError> {
+    let Decoded {
+        raster,
+        color,
+        width,
+        height,
+        ..
+    } = decoded;
+    // Target sizes follow from the full-size dimensions, not from the (possibly DCT-scaled,
+    // rounded-up) decode, so the aspect ratio is the original's.
+    let (pw, ph) = if (raster.width, raster.height) == (width, height) {
+        fit_outside(width, height, settings.preview_size)
+    } else {
+        let (w, h) = fit_outside(width, height, settings.preview_size);
+        // A reduced-scale decode never goes below the target; guard against enlarging anyway.
+        (w.min(raster.width), h.min(raster.height))
+    };
+    let mut preview = raster.resize(pw, ph)?.drop_opaque_alpha();
+    color::to_srgb(&mut preview, &color);
+    let preview = preview.orient(orientation);
+    let (ow, oh) = if orientation >= 5 {
+        (height, width)
+    } else {
+        (width, height)
+    };
+
+    let (tw, th) = fit_outside(ow, oh, settings.thumbnail_size);
+    let thumbnail = preview.resized(tw.min(preview.width), th.min(preview.height))?;
+    let (hw, hh) = fit_inside(thumbnail.width, thumbnail.height, 100);
+    let small = thumbnail.resized(hw, hh)?;
+    let thumbhash = thumbhash::rgba_to_thumb_hash(
+        small.width as usize,
+        small.height as usize,
+        &small.to_rgba(),
+    );
+
+    let thumbnail_bytes = encode_webp(&thumbnail, settings.thumbnail_quality)?;
+    // JPEG has no alpha: composite over white, which is how a transparent logo or screenshot
+    // is meant to look on a page (libvips would use black).
+    let preview = preview.into_rgb([255, 255, 255]);
+    let preview_bytes = jpeg::encode(&preview, settings.preview_quality)?;
+    Ok(Generated {
+        preview: EncodedImage {
+            bytes: preview_bytes,
+            width: preview.width,
+            height: preview.height,
+        },
+        thumbnail: EncodedImage {
+            bytes: thumbnail_bytes,
+            width: thumbnail.width,
+            height: thumbnail.height,
+        },
+        thumbhash,
+        width: ow,
+        height: oh,
+        format,
+    })
+}
+
+/// Lossy WebP through libwebp (the `image` crate only writes lossless WebP), keeping alpha.
+fn encode_webp(raster: &Raster, quality: u8) -> Result<Vec<u8>, ThumbnailError> {
+    let encoder = if raster.has_alpha {
+        webp::Encoder::from_rgba(&raster.data, raster.width, raster.height)
+    } else {
+        webp::Encoder::from_rgb(&raster.data, raster.width, raster.height)
+    };
+    let encoded = encoder
+        .encode_simple(false, f32::from(quality))
+        .map_err(|e| ThumbnailError::Encode(format!("WebP: {e:?}")))?;
+    Ok(encoded.to_vec())
+}

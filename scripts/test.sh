@@ -48,7 +48,7 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 
 echo "== unit and API tests"
-cargo test --workspace --all-targets
+cargo test --workspace --lib --bins --tests
 
 echo "== Immich CLI and SDK against the real server"
 cargo build -p shoebox

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
-use shoebox_jobs::{JobError, JobHandler, Queue, enqueue};
+use shoebox_jobs::{JobError, JobHandler, Queue};
 use shoebox_media::{ImageMetadata, ReadOptions};
 use shoebox_store::records::{AssetKind, AssetRecord, ExifRecord, JobRecord, MetadataUpdate};
 use uuid::Uuid;
@@ -23,20 +23,8 @@ pub struct ExtractMetadata {
 impl Domain {
     /// Queues metadata extraction for these assets (once each while pending) and wakes the workers.
     pub async fn queue_metadata_extraction(&self, ids: &[Uuid]) -> DomainResult<()> {
-        for id in ids {
-            let payload = serde_json::json!({ "assetId": id });
-            let key = Some(format!("metadata:{id}"));
-            enqueue(
-                &self.store,
-                Queue::MetadataExtraction,
-                JOB_NAME,
-                payload,
-                key,
-            )
-            .await?;
-        }
-        self.job_wake.notify_waiters();
-        Ok(())
+        self.queue_asset_jobs(Queue::MetadataExtraction, JOB_NAME, "metadata", ids)
+            .await
     }
 }
 

@@ -3,11 +3,11 @@
 pub mod metadata;
 pub mod thumbnails;
 
-use shoebox_jobs::{JobError, Queue, Workers};
+use shoebox_jobs::{JobError, Queue, Workers, enqueue};
 use shoebox_store::records::JobRecord;
 use uuid::Uuid;
 
-use crate::Domain;
+use crate::{Domain, DomainResult};
 
 /// Adds this build's job handlers to `workers`, each with its queue's default concurrency.
 pub fn register(workers: Workers, domain: &Domain) -> Workers {
@@ -24,6 +24,32 @@ pub fn register(workers: Workers, domain: &Domain) -> Workers {
             thumbnails::handler(domain),
             thumbnails.default_concurrency(),
         )
+}
+
+impl Domain {
+    /// Queues one `name` job per asset on `queue`, at most one pending per
+    /// asset (`<key>:<asset id>`), and wakes this process's idle workers.
+    async fn queue_asset_jobs(
+        &self,
+        queue: Queue,
+        name: &str,
+        key: &str,
+        ids: &[Uuid],
+    ) -> DomainResult<()> {
+        for id in ids {
+            let payload = serde_json::json!({ "assetId": id });
+            enqueue(
+                &self.store,
+                queue,
+                name,
+                payload,
+                Some(format!("{key}:{id}")),
+            )
+            .await?;
+        }
+        self.job_wake.notify_waiters();
+        Ok(())
+    }
 }
 
 /// The asset a job is about; a job without one can never succeed.

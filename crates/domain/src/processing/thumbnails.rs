@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::Utc;
-use shoebox_jobs::{JobError, JobHandler, Queue, enqueue};
+use shoebox_jobs::{JobError, JobHandler, Queue};
 use shoebox_media::thumbnails::{ThumbnailSettings, generate_with_orientation};
 use shoebox_store::records::{AssetFileRecord, AssetKind, JobRecord};
 use uuid::Uuid;
@@ -25,20 +25,8 @@ pub struct GenerateThumbnails {
 impl Domain {
     /// Queues thumbnail generation for these assets (once each while pending) and wakes the workers.
     pub async fn queue_thumbnail_generation(&self, ids: &[Uuid]) -> DomainResult<()> {
-        for id in ids {
-            let payload = serde_json::json!({ "assetId": id });
-            let key = Some(format!("thumbnail:{id}"));
-            enqueue(
-                &self.store,
-                Queue::ThumbnailGeneration,
-                JOB_NAME,
-                payload,
-                key,
-            )
-            .await?;
-        }
-        self.job_wake.notify_waiters();
-        Ok(())
+        self.queue_asset_jobs(Queue::ThumbnailGeneration, JOB_NAME, "thumbnail", ids)
+            .await
     }
 }
 

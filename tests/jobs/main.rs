@@ -42,6 +42,16 @@ async fn add(store: &Store, n: usize) {
     }
 }
 
+/// Claims the next job of the test queue for `worker` at `at`, leased until `until`.
+async fn claim(
+    store: &Store,
+    worker: &str,
+    at: chrono::DateTime<Utc>,
+    until: chrono::DateTime<Utc>,
+) -> Option<JobRecord> {
+    store.jobs.claim(Q, worker, at, until).await.unwrap()
+}
+
 fn secs(s: i64) -> chrono::Duration {
     chrono::Duration::seconds(s)
 }
@@ -52,11 +62,8 @@ async fn concurrent_claims_never_hand_out_a_job_twice(store: &Store) {
         let store = store.clone();
         tokio::spawn(async move {
             let mut got = Vec::new();
-            while let Some(job) = store
-                .jobs
-                .claim(Q, &format!("w{w}"), Utc::now(), Utc::now() + secs(60))
-                .await
-                .unwrap()
+            while let Some(job) =
+                claim(&store, &format!("w{w}"), Utc::now(), Utc::now() + secs(60)).await
             {
                 got.push(job.id);
             }
@@ -76,27 +83,16 @@ async fn concurrent_claims_never_hand_out_a_job_twice(store: &Store) {
 async fn a_job_whose_lease_ran_out_is_claimed_again(store: &Store) {
     add(store, 1).await;
     let now = Utc::now();
-    let first = store
-        .jobs
-        .claim(Q, "dies", now, now + secs(30))
-        .await
-        .unwrap()
-        .unwrap();
+    let first = claim(store, "dies", now, now + secs(30)).await.unwrap();
     assert!(
-        store
-            .jobs
-            .claim(Q, "other", now + secs(1), now + secs(60))
+        claim(store, "other", now + secs(1), now + secs(60))
             .await
-            .unwrap()
             .is_none()
     );
     // The first worker never reports back; after its lease another takes over.
     let later = now + secs(31);
-    let again = store
-        .jobs
-        .claim(Q, "other", later, later + secs(30))
+    let again = claim(store, "other", later, later + secs(30))
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(again.id, first.id);
     assert_eq!(again.attempts, 2);
@@ -107,24 +103,10 @@ async fn a_job_that_kills_its_worker_every_time_fails_after_its_attempts(store: 
     add(store, 1).await;
     let mut now = Utc::now();
     for _ in 0..3 {
-        assert!(
-            store
-                .jobs
-                .claim(Q, "dies", now, now + secs(10))
-                .await
-                .unwrap()
-                .is_some()
-        );
+        assert!(claim(store, "dies", now, now + secs(10)).await.is_some());
         now += secs(11);
     }
-    assert!(
-        store
-            .jobs
-            .claim(Q, "next", now, now + secs(10))
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(claim(store, "next", now, now + secs(10)).await.is_none());
     let counts = store.jobs.counts(Q, now).await.unwrap();
     assert_eq!((counts.failed, counts.active, counts.waiting), (1, 0, 0));
 }
@@ -132,12 +114,7 @@ async fn a_job_that_kills_its_worker_every_time_fails_after_its_attempts(store: 
 async fn failed_job_waits_for_its_retry_time_then_fails_for_good(store: &Store) {
     add(store, 1).await;
     let now = Utc::now();
-    let job = store
-        .jobs
-        .claim(Q, "w", now, now + secs(60))
-        .await
-        .unwrap()
-        .unwrap();
+    let job = claim(store, "w", now, now + secs(60)).await.unwrap();
     store
         .jobs
         .fail(job.id, "flaky", Some(now + secs(20)), now)
@@ -145,18 +122,12 @@ async fn failed_job_waits_for_its_retry_time_then_fails_for_good(store: &Store) 
         .unwrap();
     assert_eq!(store.jobs.counts(Q, now).await.unwrap().delayed, 1);
     assert!(
-        store
-            .jobs
-            .claim(Q, "w", now + secs(5), now + secs(60))
+        claim(store, "w", now + secs(5), now + secs(60))
             .await
-            .unwrap()
             .is_none()
     );
-    let retry = store
-        .jobs
-        .claim(Q, "w", now + secs(21), now + secs(80))
+    let retry = claim(store, "w", now + secs(21), now + secs(80))
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(retry.attempts, 2);
     store
@@ -168,11 +139,8 @@ async fn failed_job_waits_for_its_retry_time_then_fails_for_good(store: &Store) 
     assert_eq!(stored.status, "failed");
     assert_eq!(stored.last_error.as_deref(), Some("still broken"));
     assert!(
-        store
-            .jobs
-            .claim(Q, "w", now + secs(3600), now + secs(4000))
+        claim(store, "w", now + secs(3600), now + secs(4000))
             .await
-            .unwrap()
             .is_none()
     );
     assert_eq!(store.jobs.clear_failed(Q).await.unwrap(), 1);
@@ -192,12 +160,7 @@ async fn dedupe_key_keeps_one_pending_job_per_key(store: &Store) {
             .unwrap()
     );
     let now = Utc::now();
-    let job = store
-        .jobs
-        .claim(Q, "w", now, now + secs(60))
-        .await
-        .unwrap()
-        .unwrap();
+    let job = claim(store, "w", now, now + secs(60)).await.unwrap();
     assert!(
         !enqueue(store, queue, "m", json!({}), key.clone())
             .await

@@ -1,17 +1,18 @@
 //! The durable job queue on both backends: claiming, leases, retries, workers.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::Utc;
 use serde_json::json;
-use shoebox_jobs::{JobError, JobHandler, Queue, Workers, enqueue};
+use shoebox_jobs::{ConcurrencyLimits, JobError, JobHandler, Queue, Workers, enqueue};
 use shoebox_store::Store;
 use shoebox_store::records::JobRecord;
 use shoebox_tests::db_stories;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 
 db_stories!(
     concurrent_claims_never_hand_out_a_job_twice,
@@ -22,6 +23,7 @@ db_stories!(
     workers_run_every_job_to_completion,
     permanent_errors_fail_at_once_with_their_reason,
     paused_queue_is_not_worked_until_resumed,
+    a_changed_concurrency_limit_applies_to_the_running_pool,
 );
 
 const Q: &str = "metadataExtraction";
@@ -272,5 +274,94 @@ async fn paused_queue_is_not_worked_until_resumed(store: &Store) {
     assert_eq!(store.jobs.counts(Q, Utc::now()).await.unwrap().waiting, 3);
     store.jobs.set_paused(Q, false).await.unwrap();
     eventually(store, |c| c.completed == 3).await;
+    pool.shutdown().await;
+}
+
+/// Holds every job until the story lets it go, counting how many run at once.
+struct Gate {
+    running: AtomicUsize,
+    most: AtomicUsize,
+    release: Semaphore,
+}
+
+#[async_trait]
+impl JobHandler for Gate {
+    async fn run(&self, _job: &JobRecord) -> Result<(), JobError> {
+        let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most.fetch_max(now, Ordering::SeqCst);
+        self.release.acquire().await.expect("gate open").forget();
+        self.running.fetch_sub(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// A limit the story turns while the pool runs, as an admin's PUT would.
+struct Dial(AtomicUsize);
+
+#[async_trait]
+impl ConcurrencyLimits for Dial {
+    async fn concurrency(&self, _queue: Queue) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Waits until `gate` has `n` jobs running, failing the story after 20 s.
+async fn running(gate: &Gate, n: usize) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while gate.running.load(Ordering::SeqCst) != n {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never {n} running, {} are",
+            gate.running.load(Ordering::SeqCst)
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+async fn a_changed_concurrency_limit_applies_to_the_running_pool(store: &Store) {
+    let gate = Arc::new(Gate {
+        running: AtomicUsize::new(0),
+        most: AtomicUsize::new(0),
+        release: Semaphore::new(0),
+    });
+    let dial = Arc::new(Dial(AtomicUsize::new(1)));
+    let wake = Arc::new(Notify::new());
+    // The fixed 5 is what the dial overrides.
+    let pool = Workers::new()
+        .handle(Queue::MetadataExtraction, gate.clone(), 5)
+        .limits(dial.clone())
+        .idle_poll(Duration::from_millis(20))
+        .start(store.clone(), "test".into(), wake.clone());
+    add(store, 6).await;
+    running(&gate, 1).await;
+    // An absence can only be observed over time: many idle polls pass.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(gate.running.load(Ordering::SeqCst), 1, "limit 1 holds");
+
+    dial.0.store(3, Ordering::SeqCst);
+    wake.notify_waiters();
+    running(&gate, 3).await;
+
+    // Lowered below what runs: those finish, and no more start until fewer run.
+    dial.0.store(1, Ordering::SeqCst);
+    gate.release.add_permits(1);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        gate.running.load(Ordering::SeqCst),
+        2,
+        "nothing new while over the limit"
+    );
+    gate.release.add_permits(2);
+    running(&gate, 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        gate.running.load(Ordering::SeqCst),
+        1,
+        "back to one at a time"
+    );
+    assert_eq!(gate.most.load(Ordering::SeqCst), 3);
+
+    gate.release.add_permits(3);
+    eventually(store, |c| c.completed == 6).await;
     pool.shutdown().await;
 }

@@ -9,7 +9,7 @@ use chrono::Utc;
 use shoebox_store::Store;
 use shoebox_store::records::JobRecord;
 use tokio::sync::{Notify, watch};
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 
 use crate::Queue;
 
@@ -42,10 +42,18 @@ pub trait JobHandler: Send + Sync {
     async fn run(&self, job: &JobRecord) -> Result<(), JobError>;
 }
 
+/// How many jobs of a queue may run at once. Asked again before every claim,
+/// so a changed setting reaches a running pool without a restart.
+#[async_trait]
+pub trait ConcurrencyLimits: Send + Sync {
+    async fn concurrency(&self, queue: Queue) -> usize;
+}
+
 /// Which queues this process works on, with what, and how many at once.
 #[derive(Default)]
 pub struct Workers {
     handlers: HashMap<Queue, (Arc<dyn JobHandler>, usize)>,
+    limits: Option<Arc<dyn ConcurrencyLimits>>,
     lease: Option<Duration>,
     idle_poll: Option<Duration>,
 }
@@ -64,7 +72,8 @@ impl Workers {
         Self::default()
     }
 
-    /// Runs `queue`'s jobs with `handler`, `concurrency` at a time.
+    /// Runs `queue`'s jobs with `handler`, `concurrency` at a time unless
+    /// [`Workers::limits`] gives a source that decides.
     pub fn handle(
         mut self,
         queue: Queue,
@@ -72,6 +81,12 @@ impl Workers {
         concurrency: usize,
     ) -> Self {
         self.handlers.insert(queue, (handler, concurrency.max(1)));
+        self
+    }
+
+    /// Takes every queue's concurrency from `limits` instead of the fixed numbers.
+    pub fn limits(mut self, limits: Arc<dyn ConcurrencyLimits>) -> Self {
+        self.limits = Some(limits);
         self
     }
 
@@ -87,26 +102,31 @@ impl Workers {
         self
     }
 
-    /// Starts the workers; `wake` lets enqueuers in this process skip the idle wait.
+    /// Starts the workers; `wake` lets enqueuers in this process skip the idle wait,
+    /// and lets a changed concurrency limit be seen at once.
     pub fn start(self, store: Store, worker_id: String, wake: Arc<Notify>) -> WorkerPool {
         let (stop_tx, stop_rx) = watch::channel(false);
         let lease = self.lease.unwrap_or(DEFAULT_LEASE);
         let idle = self.idle_poll.unwrap_or(DEFAULT_IDLE_POLL);
         let mut tasks = Vec::new();
-        for (queue, (handler, concurrency)) in self.handlers {
-            for slot in 0..concurrency {
-                let slot = Slot {
+        for (queue, (handler, fixed)) in self.handlers {
+            let dispatcher = Dispatcher {
+                runner: Arc::new(Runner {
                     store: store.clone(),
                     queue,
-                    handler: handler.clone(),
-                    worker: format!("{worker_id}/{}/{slot}", queue.as_str()),
+                    handler,
                     lease,
-                    idle,
-                    wake: wake.clone(),
-                    stop: stop_rx.clone(),
-                };
-                tasks.push(tokio::spawn(slot.run()));
-            }
+                }),
+                limit: match &self.limits {
+                    Some(source) => Limit::From(source.clone()),
+                    None => Limit::Fixed(fixed),
+                },
+                worker: format!("{worker_id}/{}", queue.as_str()),
+                idle,
+                wake: wake.clone(),
+                stop: stop_rx.clone(),
+            };
+            tasks.push(tokio::spawn(dispatcher.run()));
         }
         WorkerPool {
             stop: stop_tx,
@@ -130,40 +150,101 @@ impl WorkerPool {
     }
 }
 
-/// One worker loop on one queue.
-struct Slot {
-    store: Store,
-    queue: Queue,
-    handler: Arc<dyn JobHandler>,
+enum Limit {
+    Fixed(usize),
+    From(Arc<dyn ConcurrencyLimits>),
+}
+
+/// One queue's claim loop: claims while fewer jobs run than the queue's limit
+/// and runs each claimed job on a task of its own. A lowered limit lets
+/// running jobs finish and claims nothing until they are below it.
+struct Dispatcher {
+    runner: Arc<Runner>,
+    limit: Limit,
+    /// Prefix of the name each job is claimed under; a slot number completes it.
     worker: String,
-    lease: Duration,
     idle: Duration,
     wake: Arc<Notify>,
     stop: watch::Receiver<bool>,
 }
 
-impl Slot {
-    async fn run(mut self) {
-        while !*self.stop.borrow() {
-            let worked = match self.step().await {
-                Ok(worked) => worked,
-                Err(e) => {
-                    tracing::warn!(queue = self.queue.as_str(), error = %e, "job queue unavailable");
-                    false
-                }
-            };
-            if !worked {
-                tokio::select! {
-                    _ = self.wake.notified() => {}
-                    _ = tokio::time::sleep(self.idle) => {}
-                    _ = self.stop.changed() => {}
-                }
-            }
+impl Dispatcher {
+    async fn limit(&self) -> usize {
+        match &self.limit {
+            Limit::Fixed(n) => *n,
+            Limit::From(source) => source.concurrency(self.runner.queue).await.max(1),
         }
     }
 
-    /// Runs at most one job; returns whether there was one.
-    async fn step(&self) -> Result<bool, shoebox_store::StoreError> {
+    async fn run(mut self) {
+        // Each running job holds a slot number, so the worker names a job was
+        // claimed under stay `<id>/<queue>/<slot>` with slots reused.
+        let mut running: JoinSet<usize> = JoinSet::new();
+        let mut busy: Vec<bool> = Vec::new();
+        while !*self.stop.borrow() {
+            let mut claimed = false;
+            if running.len() < self.limit().await {
+                let slot = busy.iter().position(|b| !b).unwrap_or(busy.len());
+                let worker = format!("{}/{slot}", self.worker);
+                match self.runner.claim(&worker).await {
+                    Ok(Some(job)) => {
+                        if slot == busy.len() {
+                            busy.push(true);
+                        } else {
+                            busy[slot] = true;
+                        }
+                        let runner = self.runner.clone();
+                        running.spawn(async move {
+                            runner.run(job).await;
+                            slot
+                        });
+                        claimed = true;
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::warn!(queue = self.runner.queue.as_str(), error = %e, "job queue unavailable");
+                    }
+                }
+            }
+            if claimed {
+                continue;
+            }
+            tokio::select! {
+                Some(done) = running.join_next(), if !running.is_empty() => {
+                    Self::free(&mut busy, done);
+                }
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(self.idle) => {}
+                // A dropped pool stops its workers like a shutdown.
+                changed = self.stop.changed() => if changed.is_err() { break },
+            }
+        }
+        while let Some(done) = running.join_next().await {
+            Self::free(&mut busy, done);
+        }
+    }
+
+    /// A job task that panicked frees no slot number; its job stays leased
+    /// until the lease runs out and another worker takes it over.
+    fn free(busy: &mut [bool], done: Result<usize, tokio::task::JoinError>) {
+        match done {
+            Ok(slot) => busy[slot] = false,
+            Err(e) => tracing::error!(error = %e, "job task ended abnormally"),
+        }
+    }
+}
+
+/// Claims and runs one queue's jobs and records their outcome.
+struct Runner {
+    store: Store,
+    queue: Queue,
+    handler: Arc<dyn JobHandler>,
+    lease: Duration,
+}
+
+impl Runner {
+    /// The next due job, unless the queue is paused.
+    async fn claim(&self, worker: &str) -> Result<Option<JobRecord>, shoebox_store::StoreError> {
         let jobs = &self.store.jobs;
         if jobs
             .paused_queues()
@@ -171,17 +252,24 @@ impl Slot {
             .iter()
             .any(|q| q == self.queue.as_str())
         {
-            return Ok(false);
+            return Ok(None);
         }
         let now = Utc::now();
         let lease_until = now + chrono::Duration::from_std(self.lease).expect("lease fits");
-        let Some(job) = jobs
-            .claim(self.queue.as_str(), &self.worker, now, lease_until)
-            .await?
-        else {
-            return Ok(false);
-        };
-        let outcome = match tokio::time::timeout(self.lease, self.handler.run(&job)).await {
+        jobs.claim(self.queue.as_str(), worker, now, lease_until)
+            .await
+    }
+
+    async fn run(&self, job: JobRecord) {
+        if let Err(e) = self.run_and_record(&job).await {
+            // The job stays leased; once the lease runs out it is run again.
+            tracing::warn!(queue = self.queue.as_str(), job = %job.id, error = %e, "job outcome not recorded");
+        }
+    }
+
+    async fn run_and_record(&self, job: &JobRecord) -> Result<(), shoebox_store::StoreError> {
+        let jobs = &self.store.jobs;
+        let outcome = match tokio::time::timeout(self.lease, self.handler.run(job)).await {
             Ok(outcome) => outcome,
             Err(_) => Err(JobError::transient(format!(
                 "timed out after {:?}",
@@ -206,7 +294,7 @@ impl Slot {
                 jobs.fail(job.id, &e.message, retry_at, now).await?;
             }
         }
-        Ok(true)
+        Ok(())
     }
 }
 

@@ -18,5 +18,6 @@ pub mod queues;
 pub mod search;
 pub mod server;
 pub mod sessions;
+pub mod system_config;
 pub mod timeline;
 pub mod users;

@@ -8,6 +8,7 @@ pub mod queues;
 pub mod search;
 pub mod server;
 pub mod sessions;
+pub mod system_config;
 pub mod timeline;
 pub mod trash;
 pub mod users;
@@ -30,5 +31,6 @@ pub fn api_routes() -> Router<AppState> {
         .merge(albums::routes())
         .merge(search::routes())
         .merge(queues::routes())
+        .merge(system_config::routes())
         .merge(timeline::routes())
 }

@@ -49,8 +49,11 @@ async fn version_history() -> Json<Vec<serde_json::Value>> {
     Json(Vec::new())
 }
 
-async fn features() -> Json<ServerFeaturesDto> {
-    Json(ServerFeaturesDto {
+/// Features on in the system configuration and implemented here; the
+/// others stay off whatever the configuration says.
+async fn features(State(state): State<AppState>) -> ApiResult<Json<ServerFeaturesDto>> {
+    let config = state.domain.system_config().await?;
+    Ok(Json(ServerFeaturesDto {
         config_file: false,
         duplicate_detection: false,
         email: false,
@@ -60,32 +63,49 @@ async fn features() -> Json<ServerFeaturesDto> {
         oauth: false,
         oauth_auto_launch: false,
         ocr: false,
-        password_login: true,
+        password_login: config.password_login.enabled,
         realtime_transcoding: false,
         reverse_geocoding: false,
         search: true,
         sidecar: true,
         smart_search: false,
-        trash: true,
-    })
+        trash: config.trash.enabled,
+    }))
+}
+
+/// Where the system configuration leaves a text empty, the operator's
+/// command-line setting shows instead.
+fn configured_or(configured: &str, fallback: &str) -> String {
+    if configured.is_empty() {
+        fallback.to_string()
+    } else {
+        configured.to_string()
+    }
 }
 
 async fn config(State(state): State<AppState>) -> ApiResult<Json<ServerConfigDto>> {
     let initialized = state.domain.is_initialized().await?;
+    let config = state.domain.system_config().await?;
     Ok(Json(ServerConfigDto {
-        external_domain: state.settings.external_domain.clone(),
+        external_domain: configured_or(
+            &config.server.external_domain,
+            &state.settings.external_domain,
+        ),
         is_initialized: initialized,
         is_onboarded: initialized,
-        login_page_message: state.settings.login_page_message.clone(),
+        login_page_message: configured_or(
+            &config.server.login_page_message,
+            &state.settings.login_page_message,
+        ),
         maintenance_mode: false,
-        map_dark_style_url: String::new(),
-        map_light_style_url: String::new(),
-        min_faces: 3,
+        map_dark_style_url: config.map.dark_style,
+        map_light_style_url: config.map.light_style,
+        min_faces: config.machine_learning.facial_recognition.min_faces.into(),
         oauth_account_management_url: None,
-        oauth_button_text: "Login with OAuth".into(),
-        public_users: true,
-        trash_days: 30,
-        user_delete_delay: 7,
+        oauth_button_text: config.oauth.button_text,
+        public_users: config.server.public_users,
+        trash_days: config.trash.days.into(),
+        user_delete_delay: config.user.delete_delay.into(),
     }))
 }
 

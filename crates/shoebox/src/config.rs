@@ -23,6 +23,13 @@ pub struct StorageConfig {
     /// Where thumbnails, previews and encoded videos are kept; default: DATA_DIR/generated.
     #[arg(long, env = "SHOEBOX_GENERATED_DIR")]
     pub generated_dir: Option<PathBuf>,
+
+    /// Seconds a worker holds a job before another may take it over; also each job's time
+    /// limit. Hidden from `--help`: tests that kill a worker shorten it so that the takeover
+    /// comes in seconds, not the 10 minutes a slow video job needs.
+    #[arg(long, env = "SHOEBOX_JOB_LEASE_SECONDS", default_value_t = 600, hide = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub job_lease_seconds: u64,
 }
 
 /// `shoebox serve`: the API, and unless disabled the job workers.
@@ -54,6 +61,7 @@ impl ServeConfig {
                 database_url: None,
                 originals_dir: None,
                 generated_dir: None,
+                job_lease_seconds: 600,
             },
             host: "127.0.0.1".into(),
             port: 0,

@@ -4,6 +4,7 @@ pub mod config;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::Context;
 use shoebox_domain::{Domain, MediaPaths, Storage};
@@ -38,9 +39,11 @@ pub fn workers(domain: &Domain) -> Workers {
     shoebox_domain::processing::register(Workers::new(), domain)
 }
 
-fn start_workers(domain: &Domain) -> WorkerPool {
+fn start_workers(domain: &Domain, config: &StorageConfig) -> WorkerPool {
     let id = format!("{}-{}", hostname(), std::process::id());
-    workers(domain).start(domain.store.clone(), id, domain.job_wake.clone())
+    workers(domain)
+        .lease(Duration::from_secs(config.job_lease_seconds))
+        .start(domain.store.clone(), id, domain.job_wake.clone())
 }
 
 fn hostname() -> String {
@@ -55,7 +58,7 @@ pub async fn run_workers(
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let domain = open_domain(config).await?;
-    let pool = start_workers(&domain);
+    let pool = start_workers(&domain, config);
     tracing::info!("workers started");
     shutdown.await;
     pool.shutdown().await;
@@ -77,7 +80,9 @@ impl BoundServer {
             .await
             .with_context(|| format!("cannot listen on {}:{}", config.host, config.port))?;
         let addr = listener.local_addr()?;
-        let workers = config.workers.then(|| start_workers(&domain));
+        let workers = config
+            .workers
+            .then(|| start_workers(&domain, &config.storage));
         let router = shoebox_server::router(domain, ServerSettings::default());
         Ok(Self {
             addr,

@@ -13,6 +13,7 @@ stories!(
     album_member_can_read_a_shared_asset_but_not_change_it,
     update_asset_sets_favorite_description_rating_and_location,
     update_asset_date_time_original_keeps_its_offset,
+    location_set_after_edits_without_one_is_saved,
     update_asset_rejects_bad_values_and_changes_nothing,
     bulk_update_changes_every_listed_asset,
     bulk_update_with_a_foreign_id_changes_nothing,
@@ -574,4 +575,31 @@ async fn bulk_upload_check_reports_trashed_duplicates(s: &TestServer) {
     assert_eq!(body["results"][0]["action"], "reject");
     assert_eq!(body["results"][0]["isTrashed"], true);
     assert_eq!(body["results"][0]["assetId"], created["id"]);
+}
+
+/// Edits without a location bind NULL coordinates; on PostgreSQL a later edit with one, on
+/// the same pooled connection and statement, must still be accepted (sqlx 0.9 typed NULL
+/// doubles as float4, which poisoned the prepared statement).
+async fn location_set_after_edits_without_one_is_saved(s: &TestServer) {
+    let token = s.admin().await;
+    for round in 0..4 {
+        let id = s.upload_photo(&token, &format!("place-{round}")).await;
+        let (status, body) = s
+            .put(
+                &token,
+                &format!("/assets/{id}"),
+                json!({"isFavorite": true}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, body) = s
+            .put(
+                &token,
+                &format!("/assets/{id}"),
+                json!({"latitude": 48.8584, "longitude": 2.2945}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "round {round}: {body}");
+        assert_eq!(body["exifInfo"]["latitude"], 48.8584);
+    }
 }

@@ -144,8 +144,8 @@ impl AssetRepo for SqlStore {
         )
         .bind(a.id.to_string())
         .bind(&a.exif.description)
-        .bind(a.exif.latitude)
-        .bind(a.exif.longitude)
+        .bind(NullableF64(a.exif.latitude))
+        .bind(NullableF64(a.exif.longitude))
         .bind(a.exif.date_time_original.map(ts))
         .bind(a.exif.time_zone.clone())
         .bind(a.exif.rating)
@@ -259,8 +259,8 @@ impl AssetRepo for SqlStore {
             )
             .bind(id)
             .bind(p.description.clone())
-            .bind(p.latitude)
-            .bind(p.longitude)
+            .bind(NullableF64(p.latitude))
+            .bind(NullableF64(p.longitude))
             .bind(p.date_time_original.map(ts))
             .bind(set_tz)
             .bind(tz)
@@ -418,6 +418,10 @@ impl AssetRepo for SqlStore {
         self.upsert_file_impl(id, file).await
     }
 
+    async fn link_live_photo(&self, id: Uuid) -> StoreResult<Option<(Uuid, Uuid)>> {
+        self.link_live_photo_impl(id).await
+    }
+
     async fn files_of(&self, id: Uuid) -> StoreResult<Vec<AssetFileRecord>> {
         self.files_of_impl(id).await
     }
@@ -428,8 +432,9 @@ impl AssetRepo for SqlStore {
         limit: i64,
         missing_metadata: bool,
         missing_kind: Option<&str>,
+        only: Option<AssetKind>,
     ) -> StoreResult<Vec<Uuid>> {
-        self.ids_page_impl(after, limit, missing_metadata, missing_kind)
+        self.ids_page_impl(after, limit, missing_metadata, missing_kind, only)
             .await
     }
 

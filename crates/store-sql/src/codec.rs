@@ -26,6 +26,35 @@ pub fn local_ts(t: NaiveDateTime) -> String {
     t.format(LOCAL_FORMAT).to_string()
 }
 
+/// A nullable DOUBLE PRECISION parameter. Bind every `Option<f64>` through this.
+///
+/// sqlx 0.9.0's Any driver hands a NULL `f64` to PostgreSQL typed as `float4` (its NULL
+/// mapping swaps Real and Double). PostgreSQL keeps the parameter types a statement was
+/// first prepared with, so once a NULL went through, every later non-NULL 8-byte value for
+/// that parameter on that connection is refused ("incorrect binary data format"). This
+/// sends NULL as the kind the driver turns into `float8`; SQLite does not mind either way.
+#[derive(Debug, Clone, Copy)]
+pub struct NullableF64(pub Option<f64>);
+
+impl sqlx::Type<sqlx::Any> for NullableF64 {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <f64 as sqlx::Type<sqlx::Any>>::type_info()
+    }
+}
+
+impl<'q> sqlx::Encode<'q, sqlx::Any> for NullableF64 {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        match self.0 {
+            Some(value) => <f64 as sqlx::Encode<'q, sqlx::Any>>::encode_by_ref(&value, buf),
+            // The driver's swapped mapping turns a NULL `f32` into a NULL `float8`.
+            None => <Option<f32> as sqlx::Encode<'q, sqlx::Any>>::encode_by_ref(&None, buf),
+        }
+    }
+}
+
 fn corrupt(column: &str, value: &str) -> StoreError {
     StoreError::Backend(format!(
         "column {column} holds an unreadable value {value:?}"

@@ -27,6 +27,8 @@ ensure_build_tools() {
   # Image codecs built from source: libjpeg-turbo (cmake, nasm), libwebp, and
   # libheif with the HEVC/AV1 codecs Debian packages.
   apt_install cmake nasm libde265-dev libx265-dev libnuma-dev libaom-dev libdav1d-dev
+  # Video probing, frames and transcoding run the real ffmpeg/ffprobe.
+  apt_install ffmpeg
   if ! command -v cargo >/dev/null 2>&1; then
     [ -x "$HOME/.cargo/bin/cargo" ] || curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
     export PATH="$HOME/.cargo/bin:$PATH"

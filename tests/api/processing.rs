@@ -2,7 +2,6 @@
 //! results show on the asset, failures are recorded, not retried forever.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use serde_json::{Value, json};
 use shoebox_tests::{StatusCode, TestServer, assert_error, stories};
@@ -13,6 +12,8 @@ stories!(
     unreadable_file_fails_its_job_with_a_reason_and_the_asset_stays,
     starting_metadata_extraction_for_all_requeues_every_asset,
     refresh_metadata_is_only_for_the_owners_assets,
+    fullsize_is_the_original_for_browser_formats_and_the_preview_otherwise,
+    photo_with_only_a_gps_position_gets_its_place_and_time_zone_from_it,
 );
 
 fn corpus_file(rel: &str) -> Option<PathBuf> {
@@ -37,27 +38,9 @@ async fn upload_file(s: &TestServer, token: &str, path: &PathBuf) -> String {
     body["id"].as_str().unwrap().to_string()
 }
 
-/// Polls the metadata queue until nothing is waiting or running (20 s at most).
+/// Waits for the metadata queue to go quiet.
 async fn metadata_jobs_settle(s: &TestServer, token: &str) -> Value {
-    queue_settles(s, token, "metadataExtraction").await
-}
-
-/// Polls a queue until nothing is waiting or running (60 s at most: debug builds decode slowly).
-async fn queue_settles(s: &TestServer, token: &str, name: &str) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let (status, queue) = s.get(token, &format!("/queues/{name}")).await;
-        assert_eq!(status, StatusCode::OK, "{queue}");
-        let stats = &queue["statistics"];
-        if stats["waiting"] == 0 && stats["active"] == 0 && stats["delayed"] == 0 {
-            return queue;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "jobs never settled: {queue}"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    s.queue_settles(token, "metadataExtraction").await
 }
 
 async fn uploaded_photo_gets_its_camera_metadata(s: &TestServer) {
@@ -189,7 +172,7 @@ async fn uploaded_photo_gets_a_preview_a_thumbnail_and_a_thumbhash(s: &TestServe
     let (_, other) = s.user(&admin, "other@example.com").await;
     let id = upload_file(s, &admin, &path).await;
     metadata_jobs_settle(s, &admin).await;
-    let queue = queue_settles(s, &admin, "thumbnailGeneration").await;
+    let queue = s.queue_settles(&admin, "thumbnailGeneration").await;
     assert_eq!(queue["statistics"]["completed"], 1, "{queue}");
 
     let (_, asset) = s.get(&admin, &format!("/assets/{id}")).await;
@@ -246,4 +229,60 @@ async fn uploaded_photo_gets_a_preview_a_thumbnail_and_a_thumbhash(s: &TestServe
 
     let (status, body) = s.get(&other, &format!("/assets/{id}/thumbnail")).await;
     assert_error(status, &body, StatusCode::BAD_REQUEST);
+}
+
+async fn fullsize_is_the_original_for_browser_formats_and_the_preview_otherwise(s: &TestServer) {
+    let (Some(heic), Some(jpeg)) = (
+        corpus_file("exif-samples/heic/IMG_5195.HEIC"),
+        corpus_file("exif-samples/jpg/gps/DSCN0010.jpg"),
+    ) else {
+        return;
+    };
+    let token = s.admin().await;
+    let heic = upload_file(s, &token, &heic).await;
+    let jpeg = upload_file(s, &token, &jpeg).await;
+    metadata_jobs_settle(s, &token).await;
+    s.queue_settles(&token, "thumbnailGeneration").await;
+    let (status, headers, bytes) = s
+        .download(
+            &token,
+            &format!("/assets/{heic}/thumbnail?size=fullsize"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "image/jpeg");
+    assert_eq!(&bytes[..2], [0xFF, 0xD8]);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = client
+        .get(s.url(&format!("/assets/{jpeg}/thumbnail?size=fullsize")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(res.headers()["location"], "original");
+}
+
+async fn photo_with_only_a_gps_position_gets_its_place_and_time_zone_from_it(s: &TestServer) {
+    // Taken near Arezzo; the file has no zone tags and a GPS date a day off, so only the
+    // position can tell the zone.
+    let Some(path) = corpus_file("exif-samples/jpg/gps/DSCN0010.jpg") else {
+        return;
+    };
+    let token = s.admin().await;
+    let id = upload_file(s, &token, &path).await;
+    metadata_jobs_settle(s, &token).await;
+    let (_, asset) = s.get(&token, &format!("/assets/{id}")).await;
+    let exif = &asset["exifInfo"];
+    assert_eq!(exif["city"], "Arezzo", "{asset}");
+    assert_eq!(exif["state"], "Tuscany");
+    assert_eq!(exif["country"], "Italy");
+    // Italy kept summer time until 26 October 2008.
+    assert_eq!(exif["timeZone"], "UTC+02:00");
+    assert_eq!(exif["dateTimeOriginal"], "2008-10-22T14:28:39.000Z");
+    assert_eq!(asset["localDateTime"], "2008-10-22T16:28:39.000Z");
 }

@@ -402,6 +402,25 @@ impl TestServer {
             .to_string()
     }
 
+    /// Polls a queue until nothing is waiting, running or delayed (60 s at most: debug builds
+    /// decode slowly) and returns its last status.
+    pub async fn queue_settles(&self, token: &str, name: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let (status, queue) = self.get(token, &format!("/queues/{name}")).await;
+            assert_eq!(status, StatusCode::OK, "{queue}");
+            let stats = &queue["statistics"];
+            if stats["waiting"] == 0 && stats["active"] == 0 && stats["delayed"] == 0 {
+                return queue;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "jobs never settled: {queue}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+    }
+
     /// Uploads `bytes` as `file_name` with the CLI's form fields.
     pub async fn upload(
         &self,

@@ -12,6 +12,7 @@ mod secrets;
 pub mod server_info;
 pub mod sessions;
 pub mod storage;
+pub mod system_config;
 pub mod timeline;
 pub mod uploads;
 pub mod users;
@@ -23,6 +24,10 @@ use shoebox_store::Store;
 pub use storage::{MediaPaths, Storage, UploadPart};
 use tokio::sync::Notify;
 
+/// ffmpeg/ffprobe processes at once; the video queues' own concurrency is the usual bound,
+/// this only keeps a misconfiguration from starting dozens of encoders.
+const MAX_VIDEO_TOOLS: usize = 4;
+
 /// Everything a request handler needs: the store, the file storage and settings.
 #[derive(Clone)]
 pub struct Domain {
@@ -30,6 +35,10 @@ pub struct Domain {
     pub storage: Arc<Storage>,
     /// Wakes this process's idle workers when a job is queued here.
     pub job_wake: Arc<Notify>,
+    /// The one way ffmpeg and ffprobe are run in this process.
+    pub video_tools: shoebox_media::video::ToolRunner,
+    /// The system configuration once loaded; an update replaces it.
+    system_config_cache: Arc<system_config::SystemConfigCache>,
 }
 
 impl Domain {
@@ -38,6 +47,9 @@ impl Domain {
             store,
             storage: Arc::new(storage),
             job_wake: Arc::new(Notify::new()),
+            video_tools: shoebox_media::video::ToolRunner::new(MAX_VIDEO_TOOLS)
+                .with_nice(shoebox_jobs::BACKGROUND_NICE),
+            system_config_cache: Arc::default(),
         }
     }
 }

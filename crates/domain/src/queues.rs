@@ -3,8 +3,10 @@
 
 use chrono::Utc;
 use shoebox_jobs::Queue;
-use shoebox_store::records::{JobRecord, QueueCounts};
+use shoebox_store::records::{AssetKind, JobRecord, QueueCounts};
 
+use crate::processing::thumbnails::THUMBNAIL;
+use crate::processing::video::ENCODED_VIDEO;
 use crate::{Domain, DomainError, DomainResult};
 
 pub struct QueueStatus {
@@ -130,27 +132,38 @@ impl Domain {
     /// otherwise only those missing its output. Queues whose processing has
     /// not landed answer as Immich does for a queue that cannot be started.
     async fn start_queue(&self, queue: Queue, force: bool) -> DomainResult<()> {
-        match queue {
-            Queue::MetadataExtraction => {
-                let mut after = None;
-                loop {
-                    let ids = self
-                        .store
-                        .assets
-                        .ids_page(after, START_PAGE, !force, None)
-                        .await?;
-                    let Some(last) = ids.last().copied() else {
-                        break;
-                    };
-                    self.queue_metadata_extraction(&ids).await?;
-                    after = Some(last);
-                }
-                Ok(())
+        let missing = !force;
+        let (missing_metadata, missing_kind, only) = match queue {
+            Queue::MetadataExtraction => (missing, None, None),
+            Queue::ThumbnailGeneration => (false, missing.then_some(THUMBNAIL), None),
+            Queue::VideoConversion => (
+                false,
+                missing.then_some(ENCODED_VIDEO),
+                Some(AssetKind::Video),
+            ),
+            _ => {
+                return Err(DomainError::BadRequest(format!(
+                    "Invalid job name: {}",
+                    queue.as_str()
+                )));
             }
-            _ => Err(DomainError::BadRequest(format!(
-                "Invalid job name: {}",
-                queue.as_str()
-            ))),
+        };
+        let mut after = None;
+        loop {
+            let ids = self
+                .store
+                .assets
+                .ids_page(after, START_PAGE, missing_metadata, missing_kind, only)
+                .await?;
+            let Some(last) = ids.last().copied() else {
+                return Ok(());
+            };
+            match queue {
+                Queue::MetadataExtraction => self.queue_metadata_extraction(&ids).await?,
+                Queue::ThumbnailGeneration => self.queue_thumbnail_generation(&ids).await?,
+                _ => self.queue_video_conversion(&ids).await?,
+            }
+            after = Some(last);
         }
     }
 }

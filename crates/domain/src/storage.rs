@@ -114,6 +114,35 @@ impl Storage {
     }
 
     /// Writes a generated file whole: readers see the old file or the new one, never half.
+    /// Where a video's playable copy lives, next to Immich's `encoded-video` layout.
+    pub fn encoded_video_rel_path(owner_id: Uuid, asset_id: Uuid) -> String {
+        let id = asset_id.to_string();
+        format!(
+            "encoded-video/{owner_id}/{}/{}/{id}.mp4",
+            &id[0..2],
+            &id[2..4]
+        )
+    }
+
+    /// A temporary path beside generated file `rel` for a tool to write to, with its folder
+    /// created; [`Storage::commit_generated`] moves it into place.
+    pub async fn generated_temp_path(&self, rel: &str) -> io::Result<(PathBuf, PathBuf)> {
+        let dest = self.generated_abs(rel)?;
+        let dir = dest.parent().expect("generated paths have a parent");
+        tokio::fs::create_dir_all(dir).await?;
+        let tmp = dest.with_extension(format!("tmp-{}", Uuid::new_v4().simple()));
+        Ok((tmp, dest))
+    }
+
+    /// Moves a finished temporary file into place; on failure the temporary file is removed.
+    pub async fn commit_generated(&self, tmp: &Path, dest: &Path) -> io::Result<()> {
+        let renamed = tokio::fs::rename(tmp, dest).await;
+        if renamed.is_err() {
+            let _ = tokio::fs::remove_file(tmp).await;
+        }
+        renamed
+    }
+
     pub async fn write_generated(&self, rel: &str, bytes: Vec<u8>) -> io::Result<()> {
         let dest = self.generated_abs(rel)?;
         tokio::task::spawn_blocking(move || {

@@ -3,8 +3,11 @@
 //! processes; a worker leases a job while running it, and a lease that runs out
 //! hands the job to another worker.
 
+mod cpu;
 mod queue;
 mod worker;
 
+pub use cpu::{BACKGROUND_NICE, CpuTaskPanicked, run_cpu};
+
 pub use queue::{Queue, enqueue};
-pub use worker::{JobError, JobHandler, WorkerPool, Workers};
+pub use worker::{ConcurrencyLimits, JobError, JobHandler, WorkerPool, Workers};

@@ -3,12 +3,14 @@
 pub mod formats;
 pub mod metadata;
 pub mod thumbnails;
+pub mod video;
 
 pub use formats::{
     MediaKind, classify, extension_of, kind_by_name, mime_type_for, supported_extensions,
 };
 pub use metadata::{
     DateSource, DateTaken, ImageFormat, ImageMetadata, MetadataError, MotionPhoto, ReadOptions,
-    TimeZoneInfo, ZoneLookup, ZoneSource, merge_sidecar, read_metadata, read_metadata_with,
-    read_metadata_with_sidecar, read_sidecar, sidecar_candidates,
+    TimeZoneInfo, ZoneLookup, ZoneSource, duration_millis, merge_sidecar, read_metadata,
+    read_metadata_with, read_metadata_with_sidecar, read_sidecar, sidecar_candidates,
+    video_metadata, video_metadata_with_sidecar,
 };

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use shoebox_store::StoreResult;
-use shoebox_store::records::{AssetFileRecord, MetadataUpdate};
+use shoebox_store::records::{AssetFileRecord, AssetKind, MetadataUpdate};
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
@@ -37,13 +37,13 @@ impl SqlStore {
              date_time_original = $5, time_zone = $6, rating = COALESCE(rating, $7), \
              make = $8, model = $9, lens_model = $10, exif_image_width = $11, exif_image_height = $12, \
              orientation = $13, f_number = $14, focal_length = $15, iso = $16, exposure_time = $17, \
-             modify_date = $18, city = $19, state = $20, country = $21, projection_type = $22 \
-             WHERE asset_id = $1",
+             modify_date = $18, city = $19, state = $20, country = $21, projection_type = $22, \
+             live_photo_cid = $23 WHERE asset_id = $1",
         )
         .bind(id.to_string())
         .bind(e.description.clone())
-        .bind(e.latitude)
-        .bind(e.longitude)
+        .bind(NullableF64(e.latitude))
+        .bind(NullableF64(e.longitude))
         .bind(e.date_time_original.map(ts))
         .bind(e.time_zone.clone())
         .bind(e.rating)
@@ -53,8 +53,8 @@ impl SqlStore {
         .bind(e.exif_image_width)
         .bind(e.exif_image_height)
         .bind(e.orientation.clone())
-        .bind(e.f_number)
-        .bind(e.focal_length)
+        .bind(NullableF64(e.f_number))
+        .bind(NullableF64(e.focal_length))
         .bind(e.iso)
         .bind(e.exposure_time.clone())
         .bind(e.modify_date.map(ts))
@@ -62,10 +62,56 @@ impl SqlStore {
         .bind(e.state.clone())
         .bind(e.country.clone())
         .bind(e.projection_type.clone())
+        .bind(u.live_photo_cid.clone())
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
         tx.commit().await.map_err(db_err)
+    }
+
+    pub(crate) async fn link_live_photo_impl(&self, id: Uuid) -> StoreResult<Option<(Uuid, Uuid)>> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let partner = sqlx::query(
+            "SELECT o.id, o.type FROM assets a \
+             JOIN asset_exif ae ON ae.asset_id = a.id \
+             JOIN asset_exif oe ON oe.live_photo_cid = ae.live_photo_cid \
+             JOIN assets o ON o.id = oe.asset_id \
+             WHERE a.id = $1 AND ae.live_photo_cid IS NOT NULL AND o.id <> a.id \
+             AND o.owner_id = a.owner_id AND o.type <> a.type AND o.deleted_at IS NULL \
+             ORDER BY o.created_at LIMIT 1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let Some(row) = partner else {
+            return Ok(None);
+        };
+        let other = get_uuid(&row, "id")?;
+        let other_is_video = get_str(&row, "type")? == AssetKind::Video.as_str();
+        let (still, video) = if other_is_video {
+            (id, other)
+        } else {
+            (other, id)
+        };
+        sqlx::query("UPDATE assets SET live_photo_video_id = $2 WHERE id = $1")
+            .bind(still.to_string())
+            .bind(video.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        sqlx::query("UPDATE assets SET visibility = 'hidden' WHERE id = $1")
+            .bind(video.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        sqlx::query("DELETE FROM album_assets WHERE asset_id = $1")
+            .bind(video.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(Some((still, video)))
     }
 
     pub(crate) async fn set_thumbhash_impl(
@@ -124,11 +170,16 @@ impl SqlStore {
         limit: i64,
         missing_metadata: bool,
         missing_kind: Option<&str>,
+        only: Option<AssetKind>,
     ) -> StoreResult<Vec<Uuid>> {
         let mut sql =
             String::from("SELECT a.id FROM assets a WHERE a.id > $1 AND a.deleted_at IS NULL");
         if missing_metadata {
             sql.push_str(" AND a.metadata_extracted_at IS NULL");
+        }
+        // A fixed enum spelling, never user input.
+        if let Some(kind) = only {
+            sql.push_str(&format!(" AND a.type = '{}'", kind.as_str()));
         }
         if missing_kind.is_some() {
             sql.push_str(" AND NOT EXISTS (SELECT 1 FROM asset_files f WHERE f.asset_id = a.id AND f.kind = $3)");

@@ -158,6 +158,8 @@ pub struct MetadataUpdate {
     /// The same moment as wall-clock time where it was taken.
     pub local_date_time: NaiveDateTime,
     pub duration: Option<String>,
+    /// Apple's content identifier pairing a live photo's still and video.
+    pub live_photo_cid: Option<String>,
     pub extracted_at: DateTime<Utc>,
 }
 

@@ -89,16 +89,22 @@ pub trait AssetRepo: Send + Sync {
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
     async fn upsert_file(&self, id: Uuid, file: &AssetFileRecord) -> StoreResult<()>;
+    /// Pairs `id` with the owner's asset of the other type that carries the same live-photo
+    /// content identifier: the still points at the video, the video is hidden and leaves
+    /// every album. Returns (still, video) when a pair was made.
+    async fn link_live_photo(&self, id: Uuid) -> StoreResult<Option<(Uuid, Uuid)>>;
     async fn files_of(&self, id: Uuid) -> StoreResult<Vec<AssetFileRecord>>;
     /// Ids after `after` in id order, `limit` at a time, for walking the whole
-    /// library; `missing_metadata` keeps only assets never extracted and
-    /// `missing_kind` only assets lacking that generated file.
+    /// library; `missing_metadata` keeps only assets never extracted,
+    /// `missing_kind` only assets lacking that generated file, and `only` only
+    /// assets of that type.
     async fn ids_page(
         &self,
         after: Option<Uuid>,
         limit: i64,
         missing_metadata: bool,
         missing_kind: Option<&str>,
+        only: Option<AssetKind>,
     ) -> StoreResult<Vec<Uuid>>;
     /// (first day of the month "YYYY-MM-01", asset count), in the filter's order.
     async fn time_buckets(&self, filter: &TimelineFilter) -> StoreResult<Vec<(String, i64)>>;

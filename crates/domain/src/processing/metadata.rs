@@ -6,11 +6,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use shoebox_jobs::{JobError, JobHandler, Queue};
-use shoebox_media::{ImageMetadata, ReadOptions};
+use shoebox_media::{ImageMetadata, ReadOptions, duration_millis};
+use shoebox_places::{GpsZones, Place};
 use shoebox_store::records::{AssetKind, AssetRecord, ExifRecord, JobRecord, MetadataUpdate};
 use uuid::Uuid;
 
 use super::asset_id_of;
+use super::video::video_job_error;
 use crate::assets::zone_name;
 use crate::{Domain, DomainResult};
 
@@ -65,17 +67,30 @@ fn date_taken(
     }
 }
 
-fn update_from(meta: &ImageMetadata, asset: &AssetRecord, now: DateTime<Utc>) -> MetadataUpdate {
+/// Where the photo was taken, when it says. Immich ignores 0,0: cameras write it when they
+/// have no fix.
+fn position(meta: &ImageMetadata) -> Option<(f64, f64)> {
+    match (meta.latitude, meta.longitude) {
+        (Some(la), Some(lo)) if la != 0.0 || lo != 0.0 => Some((la, lo)),
+        _ => None,
+    }
+}
+
+fn update_from(
+    meta: &ImageMetadata,
+    place: Option<Place>,
+    asset: &AssetRecord,
+    now: DateTime<Utc>,
+) -> MetadataUpdate {
     let (width, height) = display_size(meta);
     let (taken_at, local_date_time, time_zone) = date_taken(meta, asset);
-    // Immich ignores 0,0: cameras write it when they have no fix.
-    let located =
-        matches!((meta.latitude, meta.longitude), (Some(la), Some(lo)) if la != 0.0 || lo != 0.0);
+    let position = position(meta);
+    let place = place.unwrap_or_default();
     MetadataUpdate {
         exif: ExifRecord {
             description: meta.description.clone().unwrap_or_default(),
-            latitude: meta.latitude.filter(|_| located),
-            longitude: meta.longitude.filter(|_| located),
+            latitude: position.map(|(la, _)| la),
+            longitude: position.map(|(_, lo)| lo),
             date_time_original: meta.date_taken.as_ref().map(|_| taken_at),
             time_zone,
             // Immich stores an unrated (0) photo as no rating.
@@ -91,9 +106,9 @@ fn update_from(meta: &ImageMetadata, asset: &AssetRecord, now: DateTime<Utc>) ->
             iso: meta.iso.map(i64::from),
             exposure_time: meta.exposure_time.clone(),
             modify_date: Some(asset.file_modified_at),
-            city: None,
-            state: None,
-            country: None,
+            city: place.city,
+            state: place.state,
+            country: place.country,
             projection_type: meta.projection_type.clone(),
         },
         width,
@@ -101,6 +116,7 @@ fn update_from(meta: &ImageMetadata, asset: &AssetRecord, now: DateTime<Utc>) ->
         taken_at,
         local_date_time,
         duration: None,
+        live_photo_cid: meta.content_identifier.clone(),
         extracted_at: now,
     }
 }
@@ -120,22 +136,61 @@ impl JobHandler for ExtractMetadata {
         let original = storage
             .original_abs(&asset.original_path)
             .map_err(|e| JobError::permanent(e.to_string()))?;
+        // Videos are described by ffprobe; the rest of the reading is the same for both.
+        let probe = match asset.kind {
+            AssetKind::Video => Some(
+                self.domain
+                    .video_tools
+                    .probe(&original)
+                    .await
+                    .map_err(|e| video_job_error("cannot probe video", e))?,
+            ),
+            AssetKind::Image => None,
+        };
+        let duration = probe
+            .as_ref()
+            .and_then(|info| info.duration_seconds)
+            .and_then(duration_millis)
+            .map(|ms| ms.to_string());
         // An uploaded sidecar is stored as `<original>.xmp`, where the reader looks for one.
-        let read = tokio::task::spawn_blocking(move || {
-            shoebox_media::read_metadata_with_sidecar(&original, &ReadOptions::default())
+        let read = shoebox_jobs::run_cpu(move || {
+            // The zone and place lookups search tables loaded on first use: CPU work, kept here
+            // off the async workers.
+            let options = ReadOptions {
+                zone_lookup: Some(&GpsZones),
+            };
+            let meta = match &probe {
+                Some(info) => Ok(shoebox_media::video_metadata_with_sidecar(
+                    &original, info, &options,
+                )),
+                None => shoebox_media::read_metadata_with_sidecar(&original, &options),
+            };
+            meta.map(|meta| {
+                let place =
+                    position(&meta).and_then(|(la, lo)| shoebox_places::reverse_geocode(la, lo));
+                (meta, place)
+            })
         })
         .await
         .map_err(|e| JobError::permanent(format!("metadata reader crashed: {e}")))?;
         let saved = match read {
-            Ok(meta) => store
-                .assets
-                .save_metadata(id, &update_from(&meta, &asset, Utc::now()))
-                .await
-                .map_err(|e| JobError::transient(e.to_string())),
+            Ok((meta, place)) => {
+                let mut update = update_from(&meta, place, &asset, Utc::now());
+                update.duration = duration;
+                let saved = store.assets.save_metadata(id, &update).await;
+                // Whichever half of a live photo arrives second completes the pair.
+                match saved {
+                    Ok(()) if update.live_photo_cid.is_some() => {
+                        store.assets.link_live_photo(id).await.map(|_| ())
+                    }
+                    other => other,
+                }
+                .map_err(|e| JobError::transient(e.to_string()))
+            }
             Err(e) => Err(JobError::permanent(format!("cannot read metadata: {e}"))),
         };
         // Thumbnails come next either way: a file without readable metadata may still be an image.
-        if !matches!(&saved, Err(e) if e.retryable) && asset.kind == AssetKind::Image {
+        if !matches!(&saved, Err(e) if e.retryable) {
             self.domain
                 .queue_thumbnail_generation(&[id])
                 .await

@@ -2,14 +2,20 @@
 
 pub mod metadata;
 pub mod thumbnails;
+pub mod video;
+
+use std::sync::Arc;
 
 use shoebox_jobs::{JobError, Queue, Workers, enqueue};
 use shoebox_store::records::JobRecord;
 use uuid::Uuid;
 
+use crate::system_config::ConfiguredConcurrency;
 use crate::{Domain, DomainResult};
 
-/// Adds this build's job handlers to `workers`, each with its queue's default concurrency.
+/// Adds this build's job handlers to `workers`. How many jobs of a queue run
+/// at once follows the system configuration's `job.<queue>.concurrency`, so
+/// an admin's change reaches the running workers.
 pub fn register(workers: Workers, domain: &Domain) -> Workers {
     let metadata = Queue::MetadataExtraction;
     let thumbnails = Queue::ThumbnailGeneration;
@@ -24,6 +30,12 @@ pub fn register(workers: Workers, domain: &Domain) -> Workers {
             thumbnails::handler(domain),
             thumbnails.default_concurrency(),
         )
+        .handle(
+            Queue::VideoConversion,
+            video::handler(domain),
+            Queue::VideoConversion.default_concurrency(),
+        )
+        .limits(Arc::new(ConfiguredConcurrency(domain.clone())))
 }
 
 impl Domain {

@@ -6,11 +6,14 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::Utc;
 use shoebox_jobs::{JobError, JobHandler, Queue};
-use shoebox_media::thumbnails::{ThumbnailSettings, generate_with_orientation};
+use shoebox_media::thumbnails::{
+    ThumbnailSettings, generate_from_bytes, generate_with_orientation,
+};
 use shoebox_store::records::{AssetFileRecord, AssetKind, JobRecord};
 use uuid::Uuid;
 
 use super::asset_id_of;
+use super::video::video_job_error;
 use crate::storage::Storage;
 use crate::{Domain, DomainResult};
 
@@ -42,25 +45,48 @@ impl JobHandler for GenerateThumbnails {
         let Some(asset) = domain.store.assets.get(id).await.map_err(store_err)? else {
             return Ok(());
         };
-        if asset.kind == AssetKind::Video {
-            return Err(JobError::permanent(
-                "video thumbnails need ffmpeg, which is not wired in yet",
-            ));
-        }
         let original = domain
             .storage
             .original_abs(&asset.original_path)
             .map_err(|e| JobError::permanent(e.to_string()))?;
-        // The metadata job already read the orientation; reuse it rather than read the file twice.
-        let orientation = asset
-            .exif
-            .orientation
-            .as_deref()
-            .and_then(|o| o.parse().ok());
-        let generated = tokio::task::spawn_blocking(move || {
-            generate_with_orientation(&original, &ThumbnailSettings::default(), orientation)
-        })
-        .await
+        let image = domain.system_config().await.map_err(store_err)?.image;
+        // Sizes and qualities follow the admin's settings; the formats stay JPEG and WebP.
+        let settings = ThumbnailSettings {
+            preview_size: image.preview.size,
+            preview_quality: image.preview.quality.clamp(1, 100) as u8,
+            thumbnail_size: image.thumbnail.size,
+            thumbnail_quality: image.thumbnail.quality.clamp(1, 100) as u8,
+            ..ThumbnailSettings::default()
+        };
+        let generated = if asset.kind == AssetKind::Video {
+            // ffmpeg hands over one upright frame no larger than the preview; the still
+            // pipeline makes the preview, thumbnail and thumbhash from it.
+            let tools = &domain.video_tools;
+            let info = tools
+                .probe(&original)
+                .await
+                .map_err(|e| video_job_error("cannot probe video", e))?;
+            let png = tools
+                .extract_frame(&original, &info, settings.preview_size)
+                .await
+                .map_err(|e| video_job_error("cannot extract a frame", e))?;
+            shoebox_jobs::run_cpu(move || {
+                generate_from_bytes(&png, Some("png"), &settings, Some(1))
+            })
+            .await
+        } else {
+            // The metadata job already read the orientation; reuse it rather than read the
+            // file twice.
+            let orientation = asset
+                .exif
+                .orientation
+                .as_deref()
+                .and_then(|o| o.parse().ok());
+            shoebox_jobs::run_cpu(move || {
+                generate_with_orientation(&original, &settings, orientation)
+            })
+            .await
+        }
         .map_err(|e| JobError::permanent(format!("thumbnail generator crashed: {e}")))?
         .map_err(|e| JobError::permanent(format!("cannot make thumbnails: {e}")))?;
 
@@ -92,7 +118,14 @@ impl JobHandler for GenerateThumbnails {
             .assets
             .set_thumbhash(id, &generated.thumbhash, now)
             .await
-            .map_err(store_err)
+            .map_err(store_err)?;
+        if asset.kind == AssetKind::Video {
+            domain
+                .queue_video_conversion(&[id])
+                .await
+                .map_err(store_err)?;
+        }
+        Ok(())
     }
 }
 

@@ -52,6 +52,8 @@ pub(crate) fn read<R: Read + Seek>(
             found.xmp = Some(bytes);
             Ok(())
         }
+        // Videos are probed by ffprobe; `detect` never answers this.
+        ImageFormat::Video => Err(MetadataError::Unsupported("video".into())),
     };
     let nothing_found = found.exif.is_none()
         && found.xmp.is_none()

@@ -3,8 +3,8 @@
 //! orientation, rating, description/title, keywords, projection type, Apple content
 //! identifiers, motion-photo hints, and XMP sidecars overlaid the way Immich overlays them.
 //!
-//! Pure library code: no database, no HTTP, no external tools. Videos are described by a
-//! [`VideoProbe`] (implemented elsewhere on top of ffprobe) and are not read here.
+//! Pure library code: no database, no HTTP, no external tools. Videos are described from what
+//! ffprobe reported ([`video_metadata`]); this module does not run it.
 //!
 //! Reading never panics on bad input: a file whose container cannot be walked at all gives an
 //! error, a file that is damaged further in gives what could be read plus `warnings`.
@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeDelta, Utc};
 
 pub use tags::Tags;
-pub use video::{VideoProbe, VideoProbeOutput, format_duration, orientation_from_rotation};
+pub use video::{duration_millis, orientation_from_rotation, video_metadata};
 
 /// Why metadata could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +53,8 @@ pub enum ImageFormat {
     Jxl,
     /// A bare XMP document (a sidecar read on its own).
     Xmp,
+    /// A video, described from its ffprobe report.
+    Video,
 }
 
 /// The tag a date taken was read from (Immich's `EXIF_DATE_TAGS`, in order).
@@ -330,11 +332,25 @@ pub fn read_metadata_with_sidecar(
     options: &ReadOptions<'_>,
 ) -> Result<ImageMetadata, MetadataError> {
     let base = read_metadata_with(path, options)?;
+    Ok(overlay_sidecar(path, base, options))
+}
+
+/// Describes a video from its probe and overlays the first sidecar found next to it.
+pub fn video_metadata_with_sidecar(
+    path: &Path,
+    info: &crate::video::VideoInfo,
+    options: &ReadOptions<'_>,
+) -> ImageMetadata {
+    let base = video_metadata(info, options);
+    overlay_sidecar(path, base, options)
+}
+
+fn overlay_sidecar(path: &Path, base: ImageMetadata, options: &ReadOptions<'_>) -> ImageMetadata {
     for candidate in sidecar_candidates(path) {
         if candidate == path || !candidate.is_file() {
             continue;
         }
-        return Ok(match read_limited(&candidate, xmp::MAX_XMP_BYTES) {
+        return match read_limited(&candidate, xmp::MAX_XMP_BYTES) {
             Ok(bytes) => merge_sidecar_with(base, &bytes, options),
             Err(e) => {
                 let mut base = base;
@@ -342,9 +358,9 @@ pub fn read_metadata_with_sidecar(
                     .push(format!("sidecar {} unreadable: {e}", candidate.display()));
                 base
             }
-        });
+        };
     }
-    Ok(base)
+    base
 }
 
 fn read_limited(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {

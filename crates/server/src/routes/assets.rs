@@ -18,7 +18,7 @@ use shoebox_domain::UploadPart;
 use shoebox_domain::assets::{AssetChanges, UploadMetadata, UploadOutcome};
 use shoebox_domain::uploads::StagedUpload;
 use shoebox_media::MediaKind;
-use shoebox_store::records::AssetStatsFilter;
+use shoebox_store::records::{AssetKind, AssetStatsFilter};
 use tower::ServiceExt;
 use uuid::Uuid;
 
@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/{id}", get(get_one).put(update_one))
         .route("/assets/{id}/original", get(download_original))
         .route("/assets/{id}/thumbnail", get(view_thumbnail))
+        .route("/assets/{id}/video/playback", get(play_video))
 }
 
 /// Plain form fields are small; anything larger is not a field we know.
@@ -384,8 +385,52 @@ async fn download_original(
         .original_abs(&asset.original_path)
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     let mime = shoebox_media::mime_type_for(&asset.original_file_name);
+    serve_file(&path, mime, request, "original").await
+}
+
+/// A video for playing: the transcoded copy when one was made, otherwise the original,
+/// with HTTP Range so players can seek.
+async fn play_video(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+    request: Request,
+) -> ApiResult<Response> {
+    let ctx = auth.require(Permission::AssetView)?;
+    let asset = state.domain.get_asset(ctx, id, "asset.view").await?;
+    if asset.kind != AssetKind::Video {
+        return Err(ApiError::bad_request("Asset is not a video"));
+    }
+    let encoded = state
+        .domain
+        .generated_file(ctx, id, shoebox_domain::processing::video::ENCODED_VIDEO)
+        .await?;
+    let internal =
+        |e: std::io::Error| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
+    match encoded {
+        Some((_, path)) => serve_file(&path, "video/mp4", request, "encoded video").await,
+        None => {
+            let path = state
+                .domain
+                .storage
+                .original_abs(&asset.original_path)
+                .map_err(internal)?;
+            let mime = shoebox_media::mime_type_for(&asset.original_file_name);
+            serve_file(&path, mime, request, "original").await
+        }
+    }
+}
+
+/// Streams a stored file with Range and conditional-request support. A file the database
+/// knows but the disk lacks is a server fault, not a 404 for the client.
+async fn serve_file(
+    path: &std::path::Path,
+    mime: &str,
+    request: Request,
+    what: &str,
+) -> ApiResult<Response> {
     let service = tower_http::services::ServeFile::new_with_mime(
-        &path,
+        path,
         &mime.parse().expect("known MIME types parse"),
     );
     let mut response = service
@@ -396,7 +441,7 @@ async fn download_original(
     if response.status() == StatusCode::NOT_FOUND {
         return Err(ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            format!("original of asset {id} is missing from storage"),
+            format!("{what} file is missing from storage"),
         ));
     }
     response.headers_mut().insert(
@@ -424,6 +469,15 @@ async fn run_jobs(
                 .queue_metadata_extraction(&body.asset_ids)
                 .await?
         }
+        AssetJobName::RegenerateThumbnail => {
+            state
+                .domain
+                .queue_thumbnail_generation(&body.asset_ids)
+                .await?
+        }
+        AssetJobName::TranscodeVideo => {
+            state.domain.queue_video_conversion(&body.asset_ids).await?
+        }
         other => {
             return Err(ApiError::bad_request(format!(
                 "{} is not available yet",
@@ -444,6 +498,14 @@ struct ThumbnailQuery {
 const RENDITION_CACHE: &str =
     "private, max-age=86400, no-transform, stale-while-revalidate=2592000, stale-if-error=2592000";
 
+/// Image formats every current browser displays.
+fn is_web_image(file_name: &str) -> bool {
+    let lower = file_name.to_ascii_lowercase();
+    [".avif", ".gif", ".jpeg", ".jpg", ".png", ".webp"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
+}
+
 /// A preview or thumbnail, with an ETag so clients revalidate cheaply.
 async fn view_thumbnail(
     State(state): State<AppState>,
@@ -456,7 +518,16 @@ async fn view_thumbnail(
     let kind = match q.size.unwrap_or(AssetMediaSize::Thumbnail) {
         AssetMediaSize::Thumbnail => shoebox_domain::processing::thumbnails::THUMBNAIL,
         AssetMediaSize::Preview => shoebox_domain::processing::thumbnails::PREVIEW,
-        // No separate full-size rendition yet: the original is the full size.
+        // Without a separate full-size rendition (Immich's default), a browser gets the
+        // original when it can show it and the preview when it cannot (HEIC, RAW, TIFF).
+        AssetMediaSize::Fullsize => {
+            let asset = state.domain.get_asset(ctx, id, "asset.view").await?;
+            if asset.kind == AssetKind::Image && !is_web_image(&asset.original_file_name) {
+                shoebox_domain::processing::thumbnails::PREVIEW
+            } else {
+                return Ok((StatusCode::FOUND, [(header::LOCATION, "original")]).into_response());
+            }
+        }
         _ => {
             state.domain.get_asset(ctx, id, "asset.view").await?;
             return Ok((StatusCode::FOUND, [(header::LOCATION, "original")]).into_response());

@@ -492,6 +492,22 @@ mod tests {
         );
     }
 
+    /// The ffmpeg command line for `info` under `settings`, as one string.
+    fn command(
+        input: &str,
+        output: &str,
+        info: &VideoInfo,
+        settings: &TranscodeSettings,
+    ) -> String {
+        joined(&transcode_args(
+            Path::new(input),
+            Path::new(output),
+            info,
+            &plan(info, settings),
+            settings,
+        ))
+    }
+
     fn joined(args: &[OsString]) -> String {
         args.iter()
             .map(|a| a.to_string_lossy())
@@ -503,13 +519,7 @@ mod tests {
     fn software_transcode_scales_landscape_to_720_lines() {
         let info = info("hevc", "yuv420p", 1920, 1080, Some("aac"), MOV);
         let settings = TranscodeSettings::default();
-        let args = joined(&transcode_args(
-            Path::new("in.mov"),
-            Path::new("out.mp4"),
-            &info,
-            &plan(&info, &settings),
-            &settings,
-        ));
+        let args = command("in.mov", "out.mp4", &info, &settings);
         assert!(
             args.contains("-c:v libx264 -preset ultrafast -crf 23"),
             "{args}"
@@ -527,13 +537,7 @@ mod tests {
         let mut info = info("hevc", "yuv420p", 1920, 1080, None, MOV);
         info.video_streams[0].rotation = 90;
         let settings = TranscodeSettings::default();
-        let args = joined(&transcode_args(
-            Path::new("a"),
-            Path::new("b"),
-            &info,
-            &plan(&info, &settings),
-            &settings,
-        ));
+        let args = command("a", "b", &info, &settings);
         assert!(args.contains("scale=720:-2"), "{args}");
     }
 
@@ -542,13 +546,7 @@ mod tests {
         let mut info = info("hevc", "yuv420p10le", 3840, 2160, None, MOV);
         info.video_streams[0].color_transfer = Some("arib-std-b67".into());
         let settings = TranscodeSettings::default();
-        let args = joined(&transcode_args(
-            Path::new("a"),
-            Path::new("b"),
-            &info,
-            &plan(&info, &settings),
-            &settings,
-        ));
+        let args = command("a", "b", &info, &settings);
         assert!(args.contains("tonemap=hable"), "{args}");
     }
 
@@ -561,13 +559,7 @@ mod tests {
             preferred_device: Some("/dev/dri/renderD129".into()),
             ..TranscodeSettings::default()
         };
-        let args = joined(&transcode_args(
-            Path::new("a"),
-            Path::new("b"),
-            &info,
-            &plan(&info, &settings),
-            &settings,
-        ));
+        let args = command("a", "b", &info, &settings);
         assert!(
             args.starts_with(
                 "-nostdin -v error -y -vaapi_device /dev/dri/renderD129 -hwaccel vaapi -i a"
@@ -580,13 +572,7 @@ mod tests {
             acceleration: HardwareAcceleration::Nvenc,
             ..TranscodeSettings::default()
         };
-        let args = joined(&transcode_args(
-            Path::new("a"),
-            Path::new("b"),
-            &info,
-            &plan(&info, &nvenc),
-            &nvenc,
-        ));
+        let args = command("a", "b", &info, &nvenc);
         assert!(args.contains("-c:v h264_nvenc -cq:v 23"), "{args}");
     }
 }

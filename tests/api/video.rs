@@ -324,6 +324,10 @@ async fn regenerating_thumbnails_and_transcodes_runs_their_queues_again(s: &Test
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let [_, thumbnails, conversion] = video_jobs_settle(s, &token).await;
+    assert_eq!(thumbnails["statistics"]["completed"], 2, "{thumbnails}");
+    // Fresh thumbnails of a video are followed by its conversion, as after upload.
+    assert_eq!(conversion["statistics"]["completed"], 2, "{conversion}");
     let (status, body) = s
         .post(
             &token,
@@ -334,7 +338,6 @@ async fn regenerating_thumbnails_and_transcodes_runs_their_queues_again(s: &Test
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     let [_, thumbnails, conversion] = video_jobs_settle(s, &token).await;
     assert_eq!(thumbnails["statistics"]["completed"], 2, "{thumbnails}");
-    // Fresh thumbnails of a video are followed by its conversion, as after upload.
     assert_eq!(conversion["statistics"]["completed"], 3, "{conversion}");
 
     // "Missing" finds nothing to do: the thumbnail exists.

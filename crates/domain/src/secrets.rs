@@ -1,15 +1,28 @@
 //! Random secrets and how they are kept: only their hashes reach the database.
 
-use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use crate::{DomainError, DomainResult};
 
-/// 32 random bytes as URL-safe text: an access token or API key secret.
+/// Letters and digits only, like Immich's keys: a key starting with `-` reads as an option to
+/// command-line tools (`immich login <url> <key>`), and `_`/`-` invite copy-paste mistakes.
+const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/// 43 random letters and digits (256 bits): an access token or API key secret.
 pub fn new_secret() -> String {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).expect("the OS random source is available");
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    let mut out = String::with_capacity(43);
+    let mut bytes = [0u8; 64];
+    while out.len() < 43 {
+        getrandom::fill(&mut bytes).expect("the OS random source is available");
+        // Bytes from 248 up are dropped so every character is equally likely.
+        for b in bytes.iter().filter(|b| **b < 248) {
+            if out.len() == 43 {
+                break;
+            }
+            out.push(ALPHABET[usize::from(*b % 62)] as char);
+        }
+    }
+    out
 }
 
 /// Tokens carry 256 bits of entropy, so a fast unsalted hash is enough to keep
@@ -35,4 +48,17 @@ pub async fn verify_password(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || bcrypt::verify(password, &hash).unwrap_or(false))
         .await
         .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_43_letters_and_digits_and_differ() {
+        let a = new_secret();
+        assert_eq!(a.len(), 43);
+        assert!(a.bytes().all(|b| b.is_ascii_alphanumeric()), "{a}");
+        assert_ne!(a, new_secret());
+    }
 }

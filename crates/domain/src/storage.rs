@@ -63,6 +63,11 @@ pub struct DiskUsage {
     pub available: u64,
 }
 
+/// A unique name next to `dest` for writing it before it is renamed into place.
+fn temp_beside(dest: &Path) -> PathBuf {
+    dest.with_extension(format!("tmp-{}", Uuid::new_v4().simple()))
+}
+
 impl Storage {
     /// Creates the folders if needed.
     pub fn open(paths: MediaPaths) -> io::Result<Self> {
@@ -130,8 +135,7 @@ impl Storage {
         let dest = self.generated_abs(rel)?;
         let dir = dest.parent().expect("generated paths have a parent");
         tokio::fs::create_dir_all(dir).await?;
-        let tmp = dest.with_extension(format!("tmp-{}", Uuid::new_v4().simple()));
-        Ok((tmp, dest))
+        Ok((temp_beside(&dest), dest))
     }
 
     /// Moves a finished temporary file into place; on failure the temporary file is removed.
@@ -148,7 +152,7 @@ impl Storage {
         tokio::task::spawn_blocking(move || {
             let dir = dest.parent().expect("generated paths have a parent");
             std::fs::create_dir_all(dir)?;
-            let tmp = dest.with_extension(format!("tmp-{}", Uuid::new_v4().simple()));
+            let tmp = temp_beside(&dest);
             std::fs::write(&tmp, &bytes)?;
             std::fs::rename(&tmp, &dest).inspect_err(|_| {
                 let _ = std::fs::remove_file(&tmp);

@@ -4,6 +4,7 @@
 use std::ffi::OsString;
 use std::path::Path;
 
+use super::filters::{scale_down, tone_map};
 use super::probe::VideoStream;
 
 /// How many key frames ffmpeg's `thumbnail` filter compares to pick the most typical one
@@ -15,19 +16,9 @@ const CANDIDATE_FRAMES: u32 = 12;
 pub fn frame_args(input: &Path, stream: &VideoStream, max_short_side: u32) -> Vec<OsString> {
     let mut filters = vec![format!("thumbnail={CANDIDATE_FRAMES}")];
     if stream.is_hdr() {
-        filters.push(
-            "zscale=t=linear:npl=100,tonemap=hable:desat=0,zscale=p=bt709:t=bt709:m=bt709:range=pc"
-                .into(),
-        );
+        filters.push(tone_map("hable"));
     }
-    let (w, h) = stream.display_size();
-    if w.min(h) > max_short_side {
-        filters.push(if w >= h {
-            format!("scale=-2:{max_short_side}")
-        } else {
-            format!("scale={max_short_side}:-2")
-        });
-    }
+    filters.extend(scale_down(stream, max_short_side));
     filters.push("format=rgb24".into());
     let mut args: Vec<OsString> = Vec::new();
     // Decoding only key frames makes this cheap for long videos.

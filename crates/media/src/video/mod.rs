@@ -2,6 +2,7 @@
 //! transcoding policy. Every process goes through one [`ToolRunner`] (bounded concurrency,
 //! deadlines, kill on drop).
 
+mod filters;
 mod frame;
 pub mod probe;
 mod runner;

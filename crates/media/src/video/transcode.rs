@@ -4,6 +4,7 @@
 use std::ffi::OsString;
 use std::path::Path;
 
+use super::filters::{scale_down, tone_map};
 use super::probe::VideoInfo;
 
 /// When to transcode (Immich's `transcode`).
@@ -336,27 +337,19 @@ fn quality_args(settings: &TranscodeSettings) -> Vec<String> {
 /// Scale down to the target (shorter side), tone-map HDR to SDR, and end in 4:2:0.
 fn filters(video: &super::probe::VideoStream, settings: &TranscodeSettings) -> Vec<String> {
     let mut filters = Vec::new();
-    if video.is_hdr() && settings.tone_mapping != ToneMapping::Disabled {
-        let curve = match settings.tone_mapping {
-            ToneMapping::Hable => "hable",
-            ToneMapping::Mobius => "mobius",
-            ToneMapping::Reinhard => "reinhard",
-            ToneMapping::Disabled => unreachable!(),
-        };
-        filters.push(format!(
-            "zscale=t=linear:npl=100,tonemap={curve}:desat=0,zscale=p=bt709:t=bt709:m=bt709:range=pc"
-        ));
-    }
-    // ffmpeg rotates frames upright before filtering, so the displayed size is what counts.
-    let (w, h) = video.display_size();
-    if let Some(target) = settings.target_resolution
-        && w.min(h) > target
+    let curve = match settings.tone_mapping {
+        ToneMapping::Hable => Some("hable"),
+        ToneMapping::Mobius => Some("mobius"),
+        ToneMapping::Reinhard => Some("reinhard"),
+        ToneMapping::Disabled => None,
+    };
+    if video.is_hdr()
+        && let Some(curve) = curve
     {
-        filters.push(if w >= h {
-            format!("scale=-2:{target}")
-        } else {
-            format!("scale={target}:-2")
-        });
+        filters.push(tone_map(curve));
+    }
+    if let Some(target) = settings.target_resolution {
+        filters.extend(scale_down(video, target));
     }
     match settings.acceleration {
         HardwareAcceleration::Vaapi => {

@@ -10,6 +10,9 @@
 //! user + system: getrusage for our reader (in this process), `/proc/<pid>/stat` for the
 //! exiftool process; the Rust side of the pipe is reported apart.
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -94,20 +97,6 @@ impl Drop for ExifTool {
     }
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            walk(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
-}
-
 fn extension(path: &Path) -> String {
     path.extension()
         .map_or_else(String::new, |e| e.to_string_lossy().to_lowercase())
@@ -134,9 +123,7 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(5)
         .max(1);
-    let mut files = Vec::new();
-    walk(&corpus, &mut files);
-    files.sort();
+    let mut files = common::files_under(&corpus);
     // READMEs and the like are not something either reader is asked about.
     files.retain(|f| {
         f.file_name()

@@ -6,10 +6,13 @@
 
 use std::collections::HashMap;
 use std::io::{Cursor, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+mod common;
+
 use chrono::NaiveDateTime;
+use common::{corpus_dir, files_under, files_with_extensions};
 use serde_json::Value;
 use shoebox_media::metadata::parse::format_exposure_time;
 use shoebox_media::{ImageMetadata, MetadataError, ReadOptions, read_metadata};
@@ -17,16 +20,6 @@ use shoebox_media::{ImageMetadata, MetadataError, ReadOptions, read_metadata};
 const IMAGE_EXTENSIONS: &[&str] = &[
     "jpg", "jpeg", "tif", "tiff", "heic", "heif", "png", "webp", "avif", "jxl",
 ];
-
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!("SKIP: corpus not found at {}", dir.display());
-        None
-    }
-}
 
 fn exiftool_available() -> bool {
     let ok = Command::new("exiftool")
@@ -37,31 +30,6 @@ fn exiftool_available() -> bool {
         println!("SKIP: exiftool not installed (apt-get install -y libimage-exiftool-perl)");
     }
     ok
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            walk(&path, out);
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-        {
-            out.push(path);
-        }
-    }
-}
-
-fn image_files(corpus: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    walk(corpus, &mut files);
-    files.sort();
-    files
 }
 
 /// One exiftool run over all files: `exiftool -j -n`, file names passed on stdin.
@@ -423,7 +391,7 @@ fn agrees_with_exiftool_on_the_corpus() {
     if !exiftool_available() {
         return;
     }
-    let files = image_files(&corpus);
+    let files = files_with_extensions(&corpus, IMAGE_EXTENSIONS);
     assert!(!files.is_empty(), "no images in the corpus");
     let truth = exiftool_json(&files);
 
@@ -527,9 +495,8 @@ fn is_panic_error(e: &MetadataError) -> bool {
 fn broken_files_never_panic() {
     let Some(corpus) = corpus_dir() else { return };
     let jpg = corpus.join("exif-samples/jpg");
-    let mut files = Vec::new();
-    walk(&jpg.join("invalid"), &mut files);
-    walk(&jpg.join("tests"), &mut files);
+    let mut files = files_under(&jpg.join("invalid"));
+    files.extend(files_under(&jpg.join("tests")));
     files.push(jpg.join("corrupted.jpg"));
     files.sort();
     let mut checked = 0;
@@ -568,7 +535,7 @@ fn truncated_and_damaged_images_never_panic() {
         seed
     };
     let mut variants = 0;
-    for path in image_files(&corpus) {
+    for path in files_with_extensions(&corpus, IMAGE_EXTENSIONS) {
         let bytes = std::fs::read(&path).unwrap();
         let mut inputs: Vec<Vec<u8>> = Vec::new();
         for cut in [

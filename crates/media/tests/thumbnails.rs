@@ -2,21 +2,15 @@
 //! correctly sized JPEG preview, WebP thumbnail and thumbhash; orientation comes out upright;
 //! broken and hostile files fail with an error, without panicking.
 
+mod common;
+
 use std::path::{Path, PathBuf};
+
+use common::{corpus_dir, files_with_extensions};
 
 use shoebox_media::thumbnails::{
     self, Generated, ImageFormat, ThumbnailError, ThumbnailSettings, fit_outside,
 };
-
-fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!("SKIP: corpus not found at {}", dir.display());
-        None
-    }
-}
 
 const IMAGE_EXTENSIONS: &[&str] = &[
     "jpg", "jpeg", "png", "gif", "tif", "tiff", "bmp", "webp", "heic", "heif", "avif", "jxl",
@@ -28,25 +22,6 @@ const KNOWN_BROKEN: &[&str] = &[
     // Entropy-coded data ends early: "Corrupt JPEG data: premature end of data segment".
     "exif-samples/jpg/corrupted.jpg",
 ];
-
-fn images_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            images_under(&path, out);
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-        {
-            out.push(path);
-        }
-    }
-}
 
 fn decode_rgb(bytes: &[u8], format: image::ImageFormat) -> image::RgbImage {
     image::load_from_memory_with_format(bytes, format)
@@ -130,10 +105,9 @@ fn check_generated(name: &str, g: &Generated, settings: &ThumbnailSettings) {
 
 #[test]
 fn every_valid_corpus_image_gets_previews() {
-    let Some(corpus) = corpus() else { return };
+    let Some(corpus) = corpus_dir() else { return };
     let settings = ThumbnailSettings::default();
-    let mut files = Vec::new();
-    images_under(&corpus, &mut files);
+    let files = files_with_extensions(&corpus, IMAGE_EXTENSIONS);
     assert!(!files.is_empty(), "no images in the corpus");
     let (mut ok, mut failed_as_expected, mut unexpected) = (0, 0, Vec::new());
     for path in &files {
@@ -208,7 +182,7 @@ fn outside_digit(w: u32, h: u32) -> impl Fn(u32, u32) -> bool {
 
 #[test]
 fn exif_orientations_come_out_upright() {
-    let Some(corpus) = corpus() else { return };
+    let Some(corpus) = corpus_dir() else { return };
     let dir = corpus.join("exif-samples/jpg/orientation");
     let settings = ThumbnailSettings::default();
     for shape in ["landscape", "portrait"] {
@@ -260,7 +234,7 @@ fn exif_orientations_come_out_upright() {
 
 #[test]
 fn orientation_parameter_overrides_the_file() {
-    let Some(corpus) = corpus() else { return };
+    let Some(corpus) = corpus_dir() else { return };
     let path = corpus.join("exif-samples/jpg/orientation/landscape_6.jpg");
     let settings = ThumbnailSettings::default();
     let stored = thumbnails::generate_with_orientation(&path, &settings, Some(1)).unwrap();
@@ -273,11 +247,14 @@ fn orientation_parameter_overrides_the_file() {
 /// `tests/` folders) decode; the truly corrupt one fails. Nothing panics.
 #[test]
 fn broken_exif_and_corrupt_jpegs_do_not_panic() {
-    let Some(corpus) = corpus() else { return };
+    let Some(corpus) = corpus_dir() else { return };
     let settings = ThumbnailSettings::default();
-    let mut files = Vec::new();
-    images_under(&corpus.join("exif-samples/jpg/invalid"), &mut files);
-    images_under(&corpus.join("exif-samples/jpg/tests"), &mut files);
+    let mut files =
+        files_with_extensions(&corpus.join("exif-samples/jpg/invalid"), IMAGE_EXTENSIONS);
+    files.extend(files_with_extensions(
+        &corpus.join("exif-samples/jpg/tests"),
+        IMAGE_EXTENSIONS,
+    ));
     for path in &files {
         let result = std::panic::catch_unwind(|| thumbnails::generate(path, &settings));
         let result = result.unwrap_or_else(|_| panic!("{} panicked", path.display()));
@@ -306,7 +283,7 @@ fn temp_dir() -> PathBuf {
 
 #[test]
 fn truncated_files_fail_cleanly() {
-    let Some(corpus) = corpus() else { return };
+    let Some(corpus) = corpus_dir() else { return };
     let settings = ThumbnailSettings::default();
     let dir = temp_dir();
     for source in [
@@ -403,7 +380,7 @@ fn huge_header_claims_are_refused_before_allocation() {
     println!("100000x100000 PNG with no pixel budget: {err}");
 
     // A JPEG whose SOF claims 65000×65000 (4.2 GP).
-    let Some(corpus) = corpus() else { return };
+    let Some(corpus) = corpus_dir() else { return };
     let mut jpeg = std::fs::read(corpus.join("exif-samples/jpg/Canon_40D.jpg")).unwrap();
     // Walk the segments (the EXIF thumbnail inside APP1 has its own SOF) to the frame header.
     let mut sof = 2;
@@ -471,7 +448,7 @@ fn build_dng(thumbnail: &[u8], preview: &[u8], orientation: u16) -> Vec<u8> {
 
 #[test]
 fn raw_uses_largest_embedded_preview_with_raw_orientation() {
-    let Some(corpus) = corpus() else { return };
+    let Some(corpus) = corpus_dir() else { return };
     let settings = ThumbnailSettings::default();
     let small = std::fs::read(corpus.join("exif-samples/jpg/Canon_40D.jpg")).unwrap();
     let large_path = corpus.join("exif-samples/jpg/orientation/landscape_1.jpg");

@@ -5,6 +5,8 @@ mod api_keys;
 mod assets;
 mod auth;
 mod bad_input;
+mod motion_photos;
+mod partners;
 mod processing;
 mod queues;
 mod search;

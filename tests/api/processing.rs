@@ -15,7 +15,7 @@ stories!(
     fullsize_is_the_original_for_browser_formats_and_the_preview_otherwise,
 );
 
-fn corpus_file(rel: &str) -> Option<PathBuf> {
+pub(crate) fn corpus_file(rel: &str) -> Option<PathBuf> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../shared/corpus")
         .join(rel);

@@ -18,7 +18,7 @@ stories!(
 );
 
 /// Makes a short test video with ffmpeg's synthetic sources; `args` go before the output.
-fn make_video(dir: &Path, name: &str, args: &[&str]) -> Vec<u8> {
+pub(crate) fn make_video(dir: &Path, name: &str, args: &[&str]) -> Vec<u8> {
     let out = dir.join(name);
     let status = Command::new("ffmpeg")
         .args(["-nostdin", "-v", "error", "-y"])
@@ -58,14 +58,19 @@ fn h264_with_gps(dir: &Path) -> Vec<u8> {
     )
 }
 
-async fn upload_video(s: &TestServer, token: &str, name: &str, bytes: Vec<u8>) -> String {
+pub(crate) async fn upload_video(
+    s: &TestServer,
+    token: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> String {
     let (status, body) = s.upload(token, name, bytes).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     body["id"].as_str().unwrap().to_string()
 }
 
 /// Waits for every queue a video passes through.
-async fn video_jobs_settle(s: &TestServer, token: &str) -> [Value; 3] {
+pub(crate) async fn video_jobs_settle(s: &TestServer, token: &str) -> [Value; 3] {
     [
         s.queue_settles(token, "metadataExtraction").await,
         s.queue_settles(token, "thumbnailGeneration").await,

@@ -442,25 +442,34 @@ impl TestServer {
 
     /// Files anywhere under the originals root (including staging), relative to it.
     pub fn stored_files(&self) -> Vec<String> {
-        fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {
-            let Ok(entries) = std::fs::read_dir(dir) else {
-                return;
-            };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    walk(&path, root, out);
-                } else {
-                    out.push(path.strip_prefix(root).unwrap().display().to_string());
-                }
+        files_under(&self.originals_dir())
+    }
+
+    /// Files anywhere under the generated-files root (thumbnails, encoded videos).
+    pub fn generated_files(&self) -> Vec<String> {
+        files_under(&self.config.storage.generated_dir())
+    }
+}
+
+/// Every file below `root`, relative to it, sorted.
+fn files_under(root: &Path) -> Vec<String> {
+    fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else {
+                out.push(path.strip_prefix(root).unwrap().display().to_string());
             }
         }
-        let mut out = Vec::new();
-        let root = self.originals_dir();
-        walk(&root, &root, &mut out);
-        out.sort();
-        out
     }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out.sort();
+    out
 }
 
 /// The form the CLI sends for one file: its dates, `isFavorite`, then the file.

@@ -13,6 +13,7 @@ pub mod assets;
 pub mod auth;
 pub mod common;
 pub mod error;
+pub mod partners;
 pub mod permission;
 pub mod queues;
 pub mod search;

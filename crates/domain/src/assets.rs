@@ -143,7 +143,7 @@ impl Domain {
         &self,
         auth: &AuthContext,
         meta: UploadMetadata,
-        mut original: StagedUpload,
+        original: StagedUpload,
         sidecar: Option<StagedUpload>,
     ) -> DomainResult<UploadOutcome> {
         let owner = auth.user_id();
@@ -185,7 +185,7 @@ impl Domain {
             kind,
             original_path: original_path.clone(),
             original_file_name: file_name,
-            checksum: checksum.clone(),
+            checksum,
             file_size: original.size as i64,
             file_created_at: meta.file_created_at,
             file_modified_at: meta.file_modified_at,
@@ -194,7 +194,7 @@ impl Domain {
             is_favorite: meta.is_favorite,
             visibility: meta.visibility,
             duration: meta.duration,
-            sidecar_path: sidecar_path.clone(),
+            sidecar_path,
             created_at: now,
             updated_at: now,
             deleted_at: None,
@@ -205,11 +205,29 @@ impl Domain {
             live_photo_video_id: None,
             exif: ExifRecord::default(),
         };
-        match self.store.assets.create(&record).await {
+        let outcome = self.insert_asset(&record, original, sidecar).await?;
+        if let UploadOutcome::Created(id) = outcome {
+            self.queue_metadata_extraction(&[id]).await?;
+        }
+        Ok(outcome)
+    }
+
+    /// Adds the row, then moves the staged files to the record's paths. When the owner
+    /// already has these bytes, the staged files go and the existing asset is reported.
+    pub(crate) async fn insert_asset(
+        &self,
+        record: &AssetRecord,
+        mut original: StagedUpload,
+        sidecar: Option<StagedUpload>,
+    ) -> DomainResult<UploadOutcome> {
+        match self.store.assets.create(record).await {
             Ok(()) => {}
             // Another upload of the same bytes won the race.
             Err(StoreError::Conflict(_)) => {
-                if let Some(existing) = self.find_checksum(owner, &checksum).await? {
+                if let Some(existing) = self
+                    .find_checksum(record.owner_id, &record.checksum)
+                    .await?
+                {
                     return Ok(UploadOutcome::Duplicate(existing));
                 }
                 return Err(DomainError::Internal(
@@ -221,22 +239,25 @@ impl Domain {
         // The row exists: from here a crash is finished by `Storage::recover_uploads`.
         if let Err(e) = self
             .storage
-            .commit_upload(&original.path, &original_path)
+            .commit_upload(&original.path, &record.original_path)
             .await
         {
             self.store.assets.delete(&[record.id]).await?;
             return Err(e.into());
         }
         original.committed();
-        if let (Some(mut sidecar), Some(rel)) = (sidecar, sidecar_path) {
-            self.storage.commit_upload(&sidecar.path, &rel).await?;
+        if let (Some(mut sidecar), Some(rel)) = (sidecar, &record.sidecar_path) {
+            self.storage.commit_upload(&sidecar.path, rel).await?;
             sidecar.committed();
         }
-        self.queue_metadata_extraction(&[record.id]).await?;
         Ok(UploadOutcome::Created(record.id))
     }
 
-    async fn find_checksum(&self, owner: Uuid, checksum: &[u8]) -> DomainResult<Option<Uuid>> {
+    pub(crate) async fn find_checksum(
+        &self,
+        owner: Uuid,
+        checksum: &[u8],
+    ) -> DomainResult<Option<Uuid>> {
         let found = self
             .store
             .assets
@@ -346,14 +367,30 @@ impl Domain {
         }
     }
 
+    /// Deletes assets and every file they keep: originals, sidecars, generated renditions, and
+    /// the hidden video of a live or motion photo, which has no way back to the timeline
+    /// without its still.
     async fn purge_assets(&self, ids: &[Uuid]) -> DomainResult<()> {
-        let assets = self.store.assets.get_many(ids).await?;
-        self.store.assets.delete(ids).await?;
-        let files: Vec<String> = assets
+        let mut assets = self.store.assets.get_many(ids).await?;
+        let paired: Vec<Uuid> = assets
+            .iter()
+            .filter_map(|a| a.live_photo_video_id)
+            .filter(|v| !ids.contains(v))
+            .collect();
+        assets.extend(self.store.assets.get_many(&paired).await?);
+        let mut generated = Vec::new();
+        for asset in &assets {
+            let files = self.store.assets.files_of(asset.id).await?;
+            generated.extend(files.into_iter().map(|f| f.path));
+        }
+        let all_ids: Vec<Uuid> = assets.iter().map(|a| a.id).collect();
+        self.store.assets.delete(&all_ids).await?;
+        let originals: Vec<String> = assets
             .into_iter()
             .flat_map(|a| std::iter::once(a.original_path).chain(a.sidecar_path))
             .collect();
-        self.storage.remove_originals(&files).await;
+        self.storage.remove_originals(&originals).await;
+        self.storage.remove_generated(&generated).await;
         Ok(())
     }
 

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod assets;
 pub mod auth;
 mod error;
+pub mod partners;
 pub mod processing;
 pub mod queues;
 pub mod search;

@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 use shoebox_store::Store;
 use uuid::Uuid;
 
+/// The top folders of the generated root; each holds one folder per owner.
+const GENERATED_LAYOUTS: [&str; 2] = ["thumbs", "encoded-video"];
+
 #[derive(Debug, Clone)]
 pub struct MediaPaths {
     /// Uploaded originals: bulk storage.
@@ -118,7 +121,6 @@ impl Storage {
         )
     }
 
-    /// Writes a generated file whole: readers see the old file or the new one, never half.
     /// Where a video's playable copy lives, next to Immich's `encoded-video` layout.
     pub fn encoded_video_rel_path(owner_id: Uuid, asset_id: Uuid) -> String {
         let id = asset_id.to_string();
@@ -147,6 +149,7 @@ impl Storage {
         renamed
     }
 
+    /// Writes a generated file whole: readers see the old file or the new one, never half.
     pub async fn write_generated(&self, rel: &str, bytes: Vec<u8>) -> io::Result<()> {
         let dest = self.generated_abs(rel)?;
         tokio::task::spawn_blocking(move || {
@@ -178,12 +181,22 @@ impl Storage {
 
     /// Best effort: a file that is already gone is not an error.
     pub async fn remove_originals(&self, rels: &[String]) {
-        for rel in rels {
-            if let Ok(path) = self.original_abs(rel)
-                && let Err(e) = tokio::fs::remove_file(&path).await
+        remove_files(&self.paths.originals, rels).await;
+    }
+
+    /// Best effort, as [`Storage::remove_originals`].
+    pub async fn remove_generated(&self, rels: &[String]) {
+        remove_files(&self.paths.generated, rels).await;
+    }
+
+    /// Everything generated for one owner's assets (their folders in each layout).
+    pub async fn remove_generated_of_owner(&self, owner_id: Uuid) {
+        for layout in GENERATED_LAYOUTS {
+            let dir = self.paths.generated.join(layout).join(owner_id.to_string());
+            if let Err(e) = tokio::fs::remove_dir_all(&dir).await
                 && e.kind() != io::ErrorKind::NotFound
             {
-                tracing::warn!(path = %path.display(), error = %e, "could not remove original");
+                tracing::warn!(path = %dir.display(), error = %e, "could not remove a folder");
             }
         }
     }
@@ -228,5 +241,16 @@ impl Storage {
             total: stat.blocks() as u64 * block,
             available: stat.blocks_available() as u64 * block,
         })
+    }
+}
+
+async fn remove_files(root: &Path, rels: &[String]) {
+    for rel in rels {
+        if let Ok(path) = join_inside(root, rel)
+            && let Err(e) = tokio::fs::remove_file(&path).await
+            && e.kind() != io::ErrorKind::NotFound
+        {
+            tracing::warn!(path = %path.display(), error = %e, "could not remove a file");
+        }
     }
 }

@@ -51,13 +51,27 @@ impl Domain {
                 }
             }
             None => {
-                let user = q.user_id.unwrap_or(auth.user_id());
-                if user != auth.user_id() {
+                let me = auth.user_id();
+                let user = q.user_id.unwrap_or(me);
+                // A partner's library can be browsed, but not what they archived or locked.
+                let partner_view = user != me
+                    && matches!(q.visibility.as_deref(), None | Some("timeline"))
+                    && q.is_trashed != Some(true)
+                    && self.is_partner_of(auth, user).await?;
+                if user != me && !partner_view {
                     return Err(DomainError::BadRequest(
                         "Not found or no timeline.read access".into(),
                     ));
                 }
                 filter.owner_ids = vec![user];
+                if partner_view {
+                    filter.visibility = Some("timeline".into());
+                }
+                if q.with_partners && user == me {
+                    filter
+                        .owner_ids
+                        .extend(self.timeline_partner_ids(auth).await?);
+                }
             }
         }
         Ok(filter)

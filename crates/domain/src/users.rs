@@ -199,6 +199,7 @@ impl Domain {
             let paths = self.store.assets.file_paths_of_owner(id).await?;
             self.store.users.delete(id).await?;
             self.storage.remove_originals(&paths).await;
+            self.storage.remove_generated_of_owner(id).await;
             return Ok(UserRecord {
                 status: "removing".into(),
                 deleted_at: Some(Utc::now()),

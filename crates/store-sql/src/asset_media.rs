@@ -94,24 +94,19 @@ impl SqlStore {
         } else {
             (other, id)
         };
-        sqlx::query("UPDATE assets SET live_photo_video_id = $2 WHERE id = $1")
-            .bind(still.to_string())
-            .bind(video.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        sqlx::query("UPDATE assets SET visibility = 'hidden' WHERE id = $1")
-            .bind(video.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        sqlx::query("DELETE FROM album_assets WHERE asset_id = $1")
-            .bind(video.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        pair_motion(&mut tx, still, video).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(Some((still, video)))
+    }
+
+    pub(crate) async fn attach_motion_video_impl(
+        &self,
+        still: Uuid,
+        video: Uuid,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        pair_motion(&mut tx, still, video).await?;
+        tx.commit().await.map_err(db_err)
     }
 
     pub(crate) async fn set_thumbhash_impl(
@@ -198,4 +193,30 @@ impl SqlStore {
             .map(|r| get_uuid(r, "id"))
             .collect()
     }
+}
+
+/// The still points at its video; the video is hidden and leaves every album, so only the
+/// still shows (as Immich shows a live or motion photo).
+async fn pair_motion(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    still: Uuid,
+    video: Uuid,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE assets SET live_photo_video_id = $2 WHERE id = $1")
+        .bind(still.to_string())
+        .bind(video.to_string())
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    sqlx::query("UPDATE assets SET visibility = 'hidden' WHERE id = $1")
+        .bind(video.to_string())
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    sqlx::query("DELETE FROM album_assets WHERE asset_id = $1")
+        .bind(video.to_string())
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    Ok(())
 }

@@ -218,7 +218,9 @@ impl AssetRepo for SqlStore {
                 "SELECT id FROM assets WHERE id IN ({list}) AND (owner_id = $1 OR id IN ( \
                    SELECT aa.asset_id FROM album_assets aa JOIN albums al ON al.id = aa.album_id \
                    LEFT JOIN album_users au ON au.album_id = al.id AND au.user_id = $1 \
-                   WHERE al.owner_id = $1 OR au.user_id IS NOT NULL))"
+                   WHERE al.owner_id = $1 OR au.user_id IS NOT NULL) \
+                 OR (deleted_at IS NULL AND visibility IN ('timeline', 'hidden') AND owner_id IN ( \
+                   SELECT shared_by_id FROM partners WHERE shared_with_id = $1)))"
             )
         })
         .await?;
@@ -420,6 +422,10 @@ impl AssetRepo for SqlStore {
 
     async fn link_live_photo(&self, id: Uuid) -> StoreResult<Option<(Uuid, Uuid)>> {
         self.link_live_photo_impl(id).await
+    }
+
+    async fn attach_motion_video(&self, still: Uuid, video: Uuid) -> StoreResult<()> {
+        self.attach_motion_video_impl(still, video).await
     }
 
     async fn files_of(&self, id: Uuid) -> StoreResult<Vec<AssetFileRecord>> {

@@ -12,6 +12,7 @@ mod assets;
 mod codec;
 mod id_lists;
 mod jobs;
+mod partners;
 mod search;
 mod sessions;
 mod system;
@@ -106,6 +107,7 @@ pub async fn open(url: &str) -> Result<Store, StoreError> {
         api_keys: sql.clone(),
         assets: sql.clone(),
         albums: sql.clone(),
+        partners: sql.clone(),
         system: sql.clone(),
         jobs: sql,
     })

@@ -369,3 +369,14 @@ pub struct QueueCounts {
     pub delayed: i64,
     pub waiting: i64,
 }
+
+/// One direction of partner sharing: `shared_by_id` lets `shared_with_id` see their library.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerRecord {
+    pub shared_by_id: Uuid,
+    pub shared_with_id: Uuid,
+    /// Whether the partner's assets also show in `shared_with_id`'s own timeline.
+    pub in_timeline: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

@@ -69,7 +69,8 @@ pub trait AssetRepo: Send + Sync {
     ) -> StoreResult<Vec<ChecksumMatch>>;
     /// The subset of `ids` that `user_id` owns.
     async fn owned_ids(&self, user_id: Uuid, ids: &[Uuid]) -> StoreResult<Vec<Uuid>>;
-    /// The subset of `ids` that `user_id` may see: owned, or in an album they own or share.
+    /// The subset of `ids` that `user_id` may see: owned, in an album they own or share, or a
+    /// partner's (not archived, locked or trashed).
     async fn readable_ids(&self, user_id: Uuid, ids: &[Uuid]) -> StoreResult<Vec<Uuid>>;
     async fn update(&self, ids: &[Uuid], patch: &AssetPatch, now: DateTime<Utc>)
     -> StoreResult<()>;
@@ -93,6 +94,8 @@ pub trait AssetRepo: Send + Sync {
     /// content identifier: the still points at the video, the video is hidden and leaves
     /// every album. Returns (still, video) when a pair was made.
     async fn link_live_photo(&self, id: Uuid) -> StoreResult<Option<(Uuid, Uuid)>>;
+    /// Pairs a motion photo's still with the video taken out of it, as `link_live_photo` pairs.
+    async fn attach_motion_video(&self, still: Uuid, video: Uuid) -> StoreResult<()>;
     async fn files_of(&self, id: Uuid) -> StoreResult<Vec<AssetFileRecord>>;
     /// Ids after `after` in id order, `limit` at a time, for walking the whole
     /// library; `missing_metadata` keeps only assets never extracted,
@@ -205,4 +208,23 @@ pub trait JobRepo: Send + Sync {
     async fn clear_failed(&self, queue: &str) -> StoreResult<u64>;
     /// Forgets completed jobs finished before `before`.
     async fn prune_completed(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+}
+
+#[async_trait]
+pub trait PartnerRepo: Send + Sync {
+    /// Fails with `StoreError::Conflict` when the partnership exists.
+    async fn create(&self, partner: &PartnerRecord) -> StoreResult<()>;
+    async fn get(&self, shared_by: Uuid, shared_with: Uuid) -> StoreResult<Option<PartnerRecord>>;
+    /// Partnerships the user is part of, either side.
+    async fn list_for_user(&self, user_id: Uuid) -> StoreResult<Vec<PartnerRecord>>;
+    /// Returns whether the partnership existed.
+    async fn set_in_timeline(
+        &self,
+        shared_by: Uuid,
+        shared_with: Uuid,
+        in_timeline: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Returns whether the partnership existed.
+    async fn delete(&self, shared_by: Uuid, shared_with: Uuid) -> StoreResult<bool>;
 }

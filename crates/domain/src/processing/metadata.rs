@@ -136,6 +136,7 @@ impl JobHandler for ExtractMetadata {
         let original = storage
             .original_abs(&asset.original_path)
             .map_err(|e| JobError::permanent(e.to_string()))?;
+        let original_path = original.clone();
         // Videos are described by ffprobe; the rest of the reading is the same for both.
         let probe = match asset.kind {
             AssetKind::Video => Some(
@@ -179,13 +180,26 @@ impl JobHandler for ExtractMetadata {
                 update.duration = duration;
                 let saved = store.assets.save_metadata(id, &update).await;
                 // Whichever half of a live photo arrives second completes the pair.
-                match saved {
+                let saved = match saved {
                     Ok(()) if update.live_photo_cid.is_some() => {
                         store.assets.link_live_photo(id).await.map(|_| ())
                     }
                     other => other,
                 }
-                .map_err(|e| JobError::transient(e.to_string()))
+                .map_err(|e| JobError::transient(e.to_string()));
+                match (saved, meta.motion_photo) {
+                    (Ok(()), Some(motion)) if asset.kind == AssetKind::Image => self
+                        .domain
+                        .extract_motion_video(&asset, &original_path, motion)
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| {
+                            JobError::permanent(format!(
+                                "cannot take the video out of the motion photo: {e}"
+                            ))
+                        }),
+                    (saved, _) => saved,
+                }
             }
             Err(e) => Err(JobError::permanent(format!("cannot read metadata: {e}"))),
         };

@@ -1,6 +1,7 @@
 //! Background processing of assets: what each queue does with a job.
 
 pub mod metadata;
+mod motion_photo;
 pub mod thumbnails;
 pub mod video;
 

@@ -4,6 +4,7 @@ pub mod albums;
 pub mod api_keys;
 pub mod assets;
 pub mod auth;
+pub mod partners;
 pub mod queues;
 pub mod search;
 pub mod server;
@@ -29,6 +30,7 @@ pub fn api_routes() -> Router<AppState> {
         .merge(assets::routes())
         .merge(trash::routes())
         .merge(albums::routes())
+        .merge(partners::routes())
         .merge(search::routes())
         .merge(queues::routes())
         .merge(system_config::routes())

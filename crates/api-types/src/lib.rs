@@ -19,6 +19,7 @@ pub mod queues;
 pub mod search;
 pub mod server;
 pub mod sessions;
+pub mod stacks;
 pub mod system_config;
 pub mod timeline;
 pub mod users;

@@ -36,4 +36,7 @@ pub struct TimeBucketAssetResponseDto {
     pub latitude: Option<Vec<Option<f64>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub longitude: Option<Vec<Option<f64>>>,
+    /// `[stack id, member count]` for a stack's primary; only with `withStacked=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack: Option<Vec<Option<[String; 2]>>>,
 }

@@ -384,6 +384,9 @@ impl Domain {
             generated.extend(files.into_iter().map(|f| f.path));
         }
         let all_ids: Vec<Uuid> = assets.iter().map(|a| a.id).collect();
+        let mut owners: Vec<Uuid> = assets.iter().map(|a| a.owner_id).collect();
+        owners.sort();
+        owners.dedup();
         self.store.assets.delete(&all_ids).await?;
         let originals: Vec<String> = assets
             .into_iter()
@@ -391,6 +394,9 @@ impl Domain {
             .collect();
         self.storage.remove_originals(&originals).await;
         self.storage.remove_generated(&generated).await;
+        for owner in owners {
+            self.store.stacks.repair(owner).await?;
+        }
         Ok(())
     }
 

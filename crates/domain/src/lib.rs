@@ -12,6 +12,7 @@ pub mod search;
 mod secrets;
 pub mod server_info;
 pub mod sessions;
+pub mod stacks;
 pub mod storage;
 pub mod system_config;
 pub mod timeline;

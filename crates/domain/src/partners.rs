@@ -6,6 +6,7 @@ use shoebox_store::StoreError;
 use shoebox_store::records::{PartnerRecord, UserRecord};
 use uuid::Uuid;
 
+use crate::assets::no_access;
 use crate::auth::AuthContext;
 use crate::{Domain, DomainError, DomainResult};
 
@@ -95,14 +96,14 @@ impl Domain {
             .set_in_timeline(shared_by, me, in_timeline, Utc::now())
             .await?
         {
-            return Err(no_partner_access("partner.update"));
+            return Err(no_access("partner.update"));
         }
         let user = self
             .store
             .users
             .get(shared_by, false)
             .await?
-            .ok_or_else(|| no_partner_access("partner.update"))?;
+            .ok_or_else(|| no_access("partner.update"))?;
         Ok(Partner { user, in_timeline })
     }
 
@@ -143,8 +144,4 @@ impl Domain {
             .await?
             .is_some())
     }
-}
-
-fn no_partner_access(permission: &str) -> DomainError {
-    DomainError::BadRequest(format!("Not found or no {permission} access"))
 }

@@ -15,6 +15,7 @@ pub struct TimelineQuery {
     pub is_trashed: Option<bool>,
     pub visibility: Option<String>,
     pub with_partners: bool,
+    pub with_stacked: bool,
     pub ascending: bool,
 }
 
@@ -39,6 +40,7 @@ impl Domain {
             is_trashed: q.is_trashed.unwrap_or(false),
             visibility: q.visibility.clone(),
             ascending: q.ascending,
+            with_stacked: q.with_stacked,
             ..TimelineFilter::default()
         };
         match q.album_id {

@@ -8,7 +8,7 @@ use shoebox_api_types::albums::{
 };
 use shoebox_api_types::api_keys::ApiKeyResponseDto;
 use shoebox_api_types::assets::{
-    AssetResponseDto, AssetTypeEnum, AssetVisibility, ExifResponseDto,
+    AssetResponseDto, AssetStackResponseDto, AssetTypeEnum, AssetVisibility, ExifResponseDto,
 };
 use shoebox_api_types::permission::Permission;
 use shoebox_api_types::sessions::SessionResponseDto;
@@ -197,5 +197,13 @@ pub fn album(view: &AlbumView) -> AlbumResponseDto {
         is_activity_enabled: a.is_activity_enabled,
         order: AssetOrder::from_str(&a.order).ok(),
         shared: !view.members.is_empty(),
+    }
+}
+
+pub fn asset_stack(s: &StackRecord) -> AssetStackResponseDto {
+    AssetStackResponseDto {
+        id: s.id.to_string(),
+        primary_asset_id: s.primary_asset_id.to_string(),
+        asset_count: s.asset_ids.len() as i64,
     }
 }

@@ -70,7 +70,7 @@ impl SqlStore {
     }
 
     pub(crate) async fn link_live_photo_impl(&self, id: Uuid) -> StoreResult<Option<(Uuid, Uuid)>> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.begin_write().await?;
         let partner = sqlx::query(
             "SELECT o.id, o.type FROM assets a \
              JOIN asset_exif ae ON ae.asset_id = a.id \

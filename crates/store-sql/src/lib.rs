@@ -15,6 +15,7 @@ mod jobs;
 mod partners;
 mod search;
 mod sessions;
+mod stacks;
 mod system;
 mod timeline;
 mod users;
@@ -46,6 +47,21 @@ impl Backend {
 pub(crate) struct SqlStore {
     pool: AnyPool,
     backend: Backend,
+}
+
+impl SqlStore {
+    /// A transaction that will write. On SQLite it takes the write lock at once: a
+    /// transaction that reads first and writes later fails with SQLITE_BUSY_SNAPSHOT when
+    /// another connection wrote in between, and waiting does not help it.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+        .map_err(codec::db_err)
+    }
 }
 
 /// Opens the database at `url` (`sqlite://PATH` or `postgres://…`), applies
@@ -108,6 +124,7 @@ pub async fn open(url: &str) -> Result<Store, StoreError> {
         assets: sql.clone(),
         albums: sql.clone(),
         partners: sql.clone(),
+        stacks: sql.clone(),
         system: sql.clone(),
         jobs: sql,
     })

@@ -39,8 +39,15 @@ fn conditions(f: &TimelineFilter) -> Conditions {
         Some(v) => c.push("a.visibility = ?", Arg::Text(v.clone())),
         None => c.push_plain("a.visibility IN ('timeline', 'archive')"),
     }
+    if f.with_stacked {
+        c.push_plain(&format!("NOT EXISTS ({STACKED_BEHIND})"));
+    }
     c
 }
+
+/// Matches when asset `a` is in a stack and not its primary: shown only as part of it.
+const STACKED_BEHIND: &str =
+    "SELECT 1 FROM stacks s WHERE s.id = a.stack_id AND s.primary_asset_id <> a.id";
 
 /// The same filter over the `timeline_months` counts (migration 0004), when
 /// they can answer it: they are kept per owner, so an album's timeline, which
@@ -110,13 +117,51 @@ impl SqlStore {
                 (sql, c)
             }
         };
-        c.bind(sqlx::query(AssertSqlSafe(sql)))
+        let mut months = c
+            .bind(sqlx::query(AssertSqlSafe(sql)))
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?
             .iter()
             .map(|r| Ok((format!("{}-01", get_str(r, "month")?), get_i64(r, "n")?)))
-            .collect()
+            .collect::<StoreResult<Vec<_>>>()?;
+        if f.with_stacked && count_conditions(f).is_some() {
+            self.subtract_stacked_behind(f, &mut months).await?;
+        }
+        Ok(months)
+    }
+
+    /// The month counts know nothing of stacks: take away the assets a stack hides. Only
+    /// stacked assets are read, through their index, so this stays cheap.
+    async fn subtract_stacked_behind(
+        &self,
+        f: &TimelineFilter,
+        months: &mut Vec<(String, i64)>,
+    ) -> StoreResult<()> {
+        let mut c = conditions(&TimelineFilter {
+            with_stacked: false,
+            ..f.clone()
+        });
+        c.push_plain(&format!("EXISTS ({STACKED_BEHIND})"));
+        let sql = format!(
+            "SELECT SUBSTR(a.local_date_time, 1, 7) AS month, CAST(COUNT(*) AS BIGINT) AS n \
+             FROM assets a{} GROUP BY SUBSTR(a.local_date_time, 1, 7)",
+            c.where_sql()
+        );
+        let hidden = c
+            .bind(sqlx::query(AssertSqlSafe(sql)))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        for row in &hidden {
+            let month = format!("{}-01", get_str(row, "month")?);
+            let n = get_i64(row, "n")?;
+            if let Some(entry) = months.iter_mut().find(|(m, _)| *m == month) {
+                entry.1 -= n;
+            }
+        }
+        months.retain(|(_, n)| *n > 0);
+        Ok(())
     }
 
     pub(crate) async fn time_bucket_impl(
@@ -205,7 +250,7 @@ impl SqlStore {
 // which cost more than the query itself.
 const RECORD: u8 = 0x1e;
 const FIELD: u8 = 0x1f;
-const FIELDS: usize = 19;
+const FIELDS: usize = 21;
 const ID: usize = 0;
 const OWNER_ID: usize = 1;
 const KIND: usize = 2;
@@ -225,6 +270,8 @@ const CITY: usize = 15;
 const COUNTRY: usize = 16;
 const LATITUDE: usize = 17;
 const LONGITUDE: usize = 18;
+const STACK_ID: usize = 19;
+const STACK_COUNT: usize = 20;
 /// A coordinate SQLite cannot print exactly; read again from its column.
 const INEXACT: &str = "?";
 
@@ -268,6 +315,11 @@ fn packed_assets_sql(backend: Backend) -> String {
         text("a.exif_country"),
         exact_float_sql(backend, "a.exif_latitude"),
         exact_float_sql(backend, "a.exif_longitude"),
+        "a.stack_id".into(),
+        // Immich counts the members a viewer of the timeline would see.
+        "CASE WHEN a.stack_id IS NOT NULL THEN (SELECT COUNT(*) FROM assets m \
+         WHERE m.stack_id = a.stack_id AND m.deleted_at IS NULL AND m.visibility = 'timeline') END"
+            .into(),
     ];
     debug_assert_eq!(fields.len(), FIELDS);
     format!(
@@ -395,6 +447,10 @@ fn unpack_asset(r: &[&str; FIELDS]) -> StoreResult<TimelineAsset> {
         country: text("country", r[COUNTRY])?,
         latitude: float("latitude", r[LATITUDE])?,
         longitude: float("longitude", r[LONGITUDE])?,
+        stack: match (opt(r[STACK_ID]), int("stack_count", r[STACK_COUNT])?) {
+            (Some(id), Some(n)) => Some((uuid("stack_id", id)?, n)),
+            _ => None,
+        },
     })
 }
 

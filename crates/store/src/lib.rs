@@ -21,6 +21,7 @@ pub struct Store {
     pub assets: Arc<dyn AssetRepo>,
     pub albums: Arc<dyn AlbumRepo>,
     pub partners: Arc<dyn PartnerRepo>,
+    pub stacks: Arc<dyn StackRepo>,
     pub system: Arc<dyn SystemRepo>,
     pub jobs: Arc<dyn JobRepo>,
 }

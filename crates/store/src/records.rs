@@ -183,6 +183,8 @@ pub struct TimelineFilter {
     /// `None` means timeline and archive, as in Immich.
     pub visibility: Option<String>,
     pub ascending: bool,
+    /// Show a stack as its primary asset alone.
+    pub with_stacked: bool,
 }
 
 /// One asset as a timeline bucket lists it.
@@ -207,6 +209,8 @@ pub struct TimelineAsset {
     pub country: Option<String>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
+    /// The stack this asset fronts and how many of its assets are on the timeline.
+    pub stack: Option<(Uuid, i64)>,
 }
 
 /// Fields a bulk or single asset update may change.
@@ -379,4 +383,13 @@ pub struct PartnerRecord {
     pub in_timeline: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// Assets shown as one; `asset_ids` are its members, the primary among them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackRecord {
+    pub id: Uuid,
+    pub owner_id: Uuid,
+    pub primary_asset_id: Uuid,
+    pub asset_ids: Vec<Uuid>,
 }

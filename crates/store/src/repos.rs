@@ -228,3 +228,31 @@ pub trait PartnerRepo: Send + Sync {
     /// Returns whether the partnership existed.
     async fn delete(&self, shared_by: Uuid, shared_with: Uuid) -> StoreResult<bool>;
 }
+
+#[async_trait]
+pub trait StackRepo: Send + Sync {
+    /// Makes a stack of `asset_ids` (the first is the primary). Stacks those assets were in
+    /// are merged into it: their other members join too.
+    async fn create(
+        &self,
+        id: Uuid,
+        owner_id: Uuid,
+        asset_ids: &[Uuid],
+        now: DateTime<Utc>,
+    ) -> StoreResult<StackRecord>;
+    async fn get(&self, id: Uuid) -> StoreResult<Option<StackRecord>>;
+    /// The stack `asset_id` belongs to.
+    async fn of_asset(&self, asset_id: Uuid) -> StoreResult<Option<StackRecord>>;
+    async fn list(
+        &self,
+        owner_id: Uuid,
+        primary_asset_id: Option<Uuid>,
+    ) -> StoreResult<Vec<StackRecord>>;
+    async fn set_primary(&self, id: Uuid, asset_id: Uuid, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Dissolves stacks; their assets stay.
+    async fn delete(&self, ids: &[Uuid]) -> StoreResult<()>;
+    async fn remove_asset(&self, id: Uuid, asset_id: Uuid) -> StoreResult<()>;
+    /// After the owner's assets were deleted: a stack left with fewer than two members
+    /// dissolves, one whose primary went gets its earliest member as primary.
+    async fn repair(&self, owner_id: Uuid) -> StoreResult<()>;
+}

@@ -276,6 +276,9 @@ async fn get_one(
     let ctx = auth.require(Permission::AssetRead)?;
     let asset = state.domain.get_asset(ctx, id, "asset.read").await?;
     let mut body = dto::asset(&asset);
+    if let Some(stack) = state.domain.stack_of(id).await? {
+        body.stack = Some(dto::asset_stack(&stack));
+    }
     if asset.owner_id != ctx.user_id() {
         let owner = state.domain.get_user(asset.owner_id, true).await?;
         body.owner = Some(dto::user(&owner));

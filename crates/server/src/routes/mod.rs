@@ -9,6 +9,7 @@ pub mod queues;
 pub mod search;
 pub mod server;
 pub mod sessions;
+pub mod stacks;
 pub mod system_config;
 pub mod timeline;
 pub mod trash;
@@ -31,6 +32,7 @@ pub fn api_routes() -> Router<AppState> {
         .merge(trash::routes())
         .merge(albums::routes())
         .merge(partners::routes())
+        .merge(stacks::routes())
         .merge(search::routes())
         .merge(queues::routes())
         .merge(system_config::routes())

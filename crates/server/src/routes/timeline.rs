@@ -43,6 +43,8 @@ struct Params {
     #[serde(default)]
     with_coordinates: Option<bool>,
     #[serde(default)]
+    with_stacked: Option<bool>,
+    #[serde(default)]
     order: Option<AssetOrder>,
 }
 
@@ -55,6 +57,7 @@ impl Params {
             is_trashed: self.is_trashed,
             visibility: self.visibility.map(|v| v.as_str().to_string()),
             with_partners: self.with_partners.unwrap_or(false),
+            with_stacked: self.with_stacked.unwrap_or(false),
             ascending: self.order == Some(AssetOrder::Asc),
         }
     }
@@ -106,6 +109,7 @@ async fn bucket(
     let mut out = TimeBucketAssetResponseDto::default();
     let coordinates = params.with_coordinates.unwrap_or(false);
     let (mut lats, mut lons) = (Vec::new(), Vec::new());
+    let mut stacks = Vec::new();
     for a in &assets {
         out.id.push(a.id.to_string());
         out.owner_id.push(a.owner_id.to_string());
@@ -130,6 +134,11 @@ async fn bucket(
         out.country.push(a.country.clone());
         lats.push(a.latitude);
         lons.push(a.longitude);
+        // Immich sends both as strings.
+        stacks.push(a.stack.map(|(id, n)| [id.to_string(), n.to_string()]));
+    }
+    if params.with_stacked == Some(true) {
+        out.stack = Some(stacks);
     }
     if coordinates {
         out.latitude = Some(lats);

@@ -204,6 +204,7 @@ impl Domain {
             metadata_extracted_at: None,
             live_photo_video_id: None,
             exif: ExifRecord::default(),
+            locked_properties: LockedProperties::NONE,
         };
         match self.store.assets.create(&record).await {
             Ok(()) => {}

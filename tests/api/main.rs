@@ -10,6 +10,7 @@ mod queues;
 mod search;
 mod server;
 mod sessions;
+mod sidecars;
 mod system_config;
 mod timeline;
 mod trash;

@@ -147,6 +147,12 @@ impl Domain {
                 only: Some(AssetKind::Video),
                 ..AssetIdsFilter::default()
             },
+            // "Missing" discovers sidecars of assets without one; "all" also notices sidecars
+            // that went away or moved.
+            Queue::Sidecar => AssetIdsFilter {
+                missing_sidecar: missing,
+                ..AssetIdsFilter::default()
+            },
             _ => {
                 return Err(DomainError::BadRequest(format!(
                     "Invalid job name: {}",
@@ -167,6 +173,7 @@ impl Domain {
             match queue {
                 Queue::MetadataExtraction => self.queue_metadata_extraction(&ids).await?,
                 Queue::ThumbnailGeneration => self.queue_thumbnail_generation(&ids).await?,
+                Queue::Sidecar => self.queue_sidecar_check(&ids).await?,
                 _ => self.queue_video_conversion(&ids).await?,
             }
             after = Some(last);

@@ -164,7 +164,14 @@ impl JobHandler for ExtractMetadata {
             .and_then(duration_millis)
             .map(|ms| ms.to_string());
         let edited_position = edited_position(&asset);
-        // An uploaded sidecar is stored as `<original>.xmp`, where the reader looks for one.
+        // Only the sidecar on record is read (uploaded, found by the sidecar queue, or ours):
+        // one dropped beside the original counts once the sidecar queue has found it.
+        let sidecar = asset
+            .sidecar_path
+            .as_deref()
+            .map(|rel| storage.original_abs(rel))
+            .transpose()
+            .map_err(|e| JobError::permanent(e.to_string()))?;
         let read = shoebox_jobs::run_cpu(move || {
             // The zone and place lookups search tables loaded on first use: CPU work, kept here
             // off the async workers.
@@ -172,11 +179,13 @@ impl JobHandler for ExtractMetadata {
                 zone_lookup: Some(&GpsZones),
             };
             let meta = match &probe {
-                Some(info) => Ok(shoebox_media::video_metadata_with_sidecar(
-                    &original, info, &options,
-                )),
-                None => shoebox_media::read_metadata_with_sidecar(&original, &options),
-            };
+                Some(info) => Ok(shoebox_media::video_metadata(info, &options)),
+                None => shoebox_media::read_metadata_with(&original, &options),
+            }
+            .map(|meta| match &sidecar {
+                Some(path) => shoebox_media::overlay_sidecar_file(meta, path, &options),
+                None => meta,
+            });
             meta.map(|meta| {
                 let place = edited_position
                     .or_else(|| position(&meta))

@@ -1,6 +1,7 @@
 //! Background processing of assets: what each queue does with a job.
 
 pub mod metadata;
+pub mod sidecar;
 pub mod thumbnails;
 pub mod video;
 
@@ -34,6 +35,11 @@ pub fn register(workers: Workers, domain: &Domain) -> Workers {
             Queue::VideoConversion,
             video::handler(domain),
             Queue::VideoConversion.default_concurrency(),
+        )
+        .handle(
+            Queue::Sidecar,
+            sidecar::handler(domain),
+            Queue::Sidecar.default_concurrency(),
         )
         .limits(Arc::new(ConfiguredConcurrency(domain.clone())))
 }

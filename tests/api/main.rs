@@ -12,6 +12,7 @@ mod queues;
 mod search;
 mod server;
 mod sessions;
+mod sidecars;
 mod stacks;
 mod system_config;
 mod timeline;

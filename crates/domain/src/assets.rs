@@ -64,6 +64,24 @@ pub fn zone_name(offset_seconds: i32) -> String {
     format!("UTC{sign}{:02}:{:02}", abs / 3600, abs % 3600 / 60)
 }
 
+/// The offset a zone name from [`zone_name`] stands for ("UTC" alone is 0); `None` for any
+/// other name.
+pub fn zone_offset_seconds(name: &str) -> Option<i32> {
+    let rest = name.strip_prefix("UTC")?;
+    if rest.is_empty() {
+        return Some(0);
+    }
+    let sign = match rest.as_bytes()[0] {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let (hours, minutes) = rest[1..].split_once(':')?;
+    let (hours, minutes): (i32, i32) = (hours.parse().ok()?, minutes.parse().ok()?);
+    ((0..=18).contains(&hours) && (0..60).contains(&minutes))
+        .then_some(sign * (hours * 3600 + minutes * 60))
+}
+
 /// Parses a client's "date taken": keeps the wall-clock time and the offset it was given in.
 fn parse_date_taken(text: &str) -> DomainResult<(DateTime<Utc>, NaiveDateTime, Option<String>)> {
     if let Ok(t) = DateTime::<FixedOffset>::parse_from_rfc3339(text) {
@@ -204,6 +222,7 @@ impl Domain {
             metadata_extracted_at: None,
             live_photo_video_id: None,
             exif: ExifRecord::default(),
+            locked_properties: LockedProperties::NONE,
         };
         let outcome = self.insert_asset(&record, original, sidecar).await?;
         if let UploadOutcome::Created(id) = outcome {
@@ -349,6 +368,11 @@ impl Domain {
         if !patch.is_empty() {
             self.store.assets.update(ids, &patch, Utc::now()).await?;
         }
+        // The edit is locked in the database; the sidecar carries it to other tools and keeps
+        // it with the file.
+        if !patch.locks().is_empty() {
+            self.queue_sidecar_write(ids).await?;
+        }
         Ok(())
     }
 
@@ -453,5 +477,16 @@ mod tests {
         assert_eq!(local.to_string(), "2024-05-01 10:00:00");
         assert_eq!(zone.as_deref(), Some("UTC+02:00"));
         assert!(parse_date_taken("yesterday").is_err());
+    }
+
+    #[test]
+    fn zone_names_give_back_their_offset() {
+        for offset in [0, 3600, -5 * 3600 - 1800, 14 * 3600, 5 * 3600 + 45 * 60] {
+            assert_eq!(zone_offset_seconds(&zone_name(offset)), Some(offset));
+        }
+        assert_eq!(zone_offset_seconds("UTC"), Some(0));
+        for other in ["Europe/Paris", "UTC+5", "UTC+25:00", "UTC*01:00", ""] {
+            assert_eq!(zone_offset_seconds(other), None, "{other}");
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 use shoebox_jobs::Queue;
-use shoebox_store::records::{AssetKind, JobRecord, QueueCounts};
+use shoebox_store::records::{AssetIdsFilter, AssetKind, JobRecord, QueueCounts};
 
 use crate::processing::thumbnails::THUMBNAIL;
 use crate::processing::video::ENCODED_VIDEO;
@@ -133,14 +133,26 @@ impl Domain {
     /// not landed answer as Immich does for a queue that cannot be started.
     async fn start_queue(&self, queue: Queue, force: bool) -> DomainResult<()> {
         let missing = !force;
-        let (missing_metadata, missing_kind, only) = match queue {
-            Queue::MetadataExtraction => (missing, None, None),
-            Queue::ThumbnailGeneration => (false, missing.then_some(THUMBNAIL), None),
-            Queue::VideoConversion => (
-                false,
-                missing.then_some(ENCODED_VIDEO),
-                Some(AssetKind::Video),
-            ),
+        let filter = match queue {
+            Queue::MetadataExtraction => AssetIdsFilter {
+                missing_metadata: missing,
+                ..AssetIdsFilter::default()
+            },
+            Queue::ThumbnailGeneration => AssetIdsFilter {
+                missing_file: missing.then_some(THUMBNAIL),
+                ..AssetIdsFilter::default()
+            },
+            Queue::VideoConversion => AssetIdsFilter {
+                missing_file: missing.then_some(ENCODED_VIDEO),
+                only: Some(AssetKind::Video),
+                ..AssetIdsFilter::default()
+            },
+            // "Missing" discovers sidecars of assets without one; "all" also notices sidecars
+            // that went away or moved.
+            Queue::Sidecar => AssetIdsFilter {
+                missing_sidecar: missing,
+                ..AssetIdsFilter::default()
+            },
             _ => {
                 return Err(DomainError::BadRequest(format!(
                     "Invalid job name: {}",
@@ -153,7 +165,7 @@ impl Domain {
             let ids = self
                 .store
                 .assets
-                .ids_page(after, START_PAGE, missing_metadata, missing_kind, only)
+                .ids_page(after, START_PAGE, &filter)
                 .await?;
             let Some(last) = ids.last().copied() else {
                 return Ok(());
@@ -161,6 +173,7 @@ impl Domain {
             match queue {
                 Queue::MetadataExtraction => self.queue_metadata_extraction(&ids).await?,
                 Queue::ThumbnailGeneration => self.queue_thumbnail_generation(&ids).await?,
+                Queue::Sidecar => self.queue_sidecar_check(&ids).await?,
                 _ => self.queue_video_conversion(&ids).await?,
             }
             after = Some(last);

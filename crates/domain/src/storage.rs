@@ -179,6 +179,29 @@ impl Storage {
         .map_err(io::Error::other)?
     }
 
+    /// Replaces a file under the originals root (a sidecar) whole and durably: readers see
+    /// the old file or the new one, never half, and a crash cannot leave it empty.
+    pub async fn write_original(&self, rel: &str, bytes: Vec<u8>) -> io::Result<()> {
+        let dest = self.original_abs(rel)?;
+        tokio::task::spawn_blocking(move || {
+            let dir = dest.parent().expect("original paths have a parent");
+            std::fs::create_dir_all(dir)?;
+            let tmp = temp_beside(&dest);
+            let written = std::fs::File::create(&tmp).and_then(|mut file| {
+                io::Write::write_all(&mut file, &bytes)?;
+                file.sync_all()
+            });
+            written
+                .and_then(|()| std::fs::rename(&tmp, &dest))
+                .inspect_err(|_| {
+                    let _ = std::fs::remove_file(&tmp);
+                })?;
+            std::fs::File::open(dir)?.sync_all()
+        })
+        .await
+        .map_err(io::Error::other)?
+    }
+
     /// Best effort: a file that is already gone is not an error.
     pub async fn remove_originals(&self, rels: &[String]) {
         remove_files(&self.paths.originals, rels).await;

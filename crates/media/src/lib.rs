@@ -10,7 +10,8 @@ pub use formats::{
 };
 pub use metadata::{
     DateSource, DateTaken, ImageFormat, ImageMetadata, MetadataError, MotionPhoto, ReadOptions,
-    TimeZoneInfo, ZoneLookup, ZoneSource, duration_millis, merge_sidecar, read_metadata,
-    read_metadata_with, read_metadata_with_sidecar, read_sidecar, sidecar_candidates,
-    video_metadata, video_metadata_with_sidecar,
+    SidecarEdits, SidecarWriteError, TimeZoneInfo, ZoneLookup, ZoneSource, duration_millis,
+    merge_sidecar, overlay_sidecar_file, read_metadata, read_metadata_with,
+    read_metadata_with_sidecar, read_sidecar, sidecar_candidates, video_metadata,
+    video_metadata_with_sidecar, write_sidecar,
 };

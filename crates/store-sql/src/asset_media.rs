@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use shoebox_store::StoreResult;
-use shoebox_store::records::{AssetFileRecord, AssetKind, MetadataUpdate};
+use shoebox_store::records::{
+    AssetFileRecord, AssetIdsFilter, AssetKind, LockedProperties, MetadataUpdate,
+};
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
@@ -14,55 +16,70 @@ impl SqlStore {
     pub(crate) async fn save_metadata_impl(&self, id: Uuid, u: &MetadataUpdate) -> StoreResult<()> {
         let e = &u.exif;
         let mut tx = self.pool.begin().await.map_err(db_err)?;
+        // The EXIF row before the asset row, as `update` does: transactions that lock rows in
+        // one order cannot deadlock each other. What the file (or its sidecar) says replaces
+        // every field except those the user edited.
+        let sql = format!(
+            "UPDATE asset_exif SET {}, {}, {}, {}, {}, {}, \
+             make = $8, model = $9, lens_model = $10, exif_image_width = $11, exif_image_height = $12, \
+             orientation = $13, f_number = $14, focal_length = $15, iso = $16, exposure_time = $17, \
+             modify_date = $18, city = $19, state = $20, country = $21, projection_type = $22, \
+             live_photo_cid = $23 WHERE asset_id = $1 RETURNING locked_properties",
+            unless_locked("description", LockedProperties::DESCRIPTION, 2),
+            unless_locked("latitude", LockedProperties::LATITUDE, 3),
+            unless_locked("longitude", LockedProperties::LONGITUDE, 4),
+            unless_locked(
+                "date_time_original",
+                LockedProperties::DATE_TIME_ORIGINAL,
+                5
+            ),
+            unless_locked("time_zone", LockedProperties::TIME_ZONE, 6),
+            unless_locked("rating", LockedProperties::RATING, 7),
+        );
+        let locked = sqlx::query(AssertSqlSafe(sql))
+            .bind(id.to_string())
+            .bind(e.description.clone())
+            .bind(NullableF64(e.latitude))
+            .bind(NullableF64(e.longitude))
+            .bind(e.date_time_original.map(ts))
+            .bind(e.time_zone.clone())
+            .bind(e.rating)
+            .bind(e.make.clone())
+            .bind(e.model.clone())
+            .bind(e.lens_model.clone())
+            .bind(e.exif_image_width)
+            .bind(e.exif_image_height)
+            .bind(e.orientation.clone())
+            .bind(NullableF64(e.f_number))
+            .bind(NullableF64(e.focal_length))
+            .bind(e.iso)
+            .bind(e.exposure_time.clone())
+            .bind(e.modify_date.map(ts))
+            .bind(e.city.clone())
+            .bind(e.state.clone())
+            .bind(e.country.clone())
+            .bind(e.projection_type.clone())
+            .bind(u.live_photo_cid.clone())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .map(|row| get_i64(&row, "locked_properties"))
+            .transpose()?
+            .map_or(LockedProperties::NONE, LockedProperties::from_bits);
+        // An edited date also placed the asset on the timeline; the file's date must not move it.
+        let date_locked = locked.contains(LockedProperties::DATE_TIME_ORIGINAL);
         sqlx::query(
-            "UPDATE assets SET width = $2, height = $3, file_created_at = $4, local_date_time = $5, \
-             duration = COALESCE($6, duration), metadata_extracted_at = $7, updated_at = $7 WHERE id = $1",
+            "UPDATE assets SET width = $2, height = $3, file_created_at = COALESCE($4, file_created_at), \
+             local_date_time = COALESCE($5, local_date_time), duration = COALESCE($6, duration), \
+             metadata_extracted_at = $7, updated_at = $7 WHERE id = $1",
         )
         .bind(id.to_string())
         .bind(u.width)
         .bind(u.height)
-        .bind(ts(u.taken_at))
-        .bind(local_ts(u.local_date_time))
+        .bind((!date_locked).then(|| ts(u.taken_at)))
+        .bind((!date_locked).then(|| local_ts(u.local_date_time)))
         .bind(u.duration.clone())
         .bind(ts(u.extracted_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        // User edits (description, rating, location) made before extraction
-        // win over what the file says, as the last word was the user's.
-        sqlx::query(
-            "UPDATE asset_exif SET \
-             description = CASE WHEN description = '' THEN $2 ELSE description END, \
-             latitude = COALESCE(latitude, $3), longitude = COALESCE(longitude, $4), \
-             date_time_original = $5, time_zone = $6, rating = COALESCE(rating, $7), \
-             make = $8, model = $9, lens_model = $10, exif_image_width = $11, exif_image_height = $12, \
-             orientation = $13, f_number = $14, focal_length = $15, iso = $16, exposure_time = $17, \
-             modify_date = $18, city = $19, state = $20, country = $21, projection_type = $22, \
-             live_photo_cid = $23 WHERE asset_id = $1",
-        )
-        .bind(id.to_string())
-        .bind(e.description.clone())
-        .bind(NullableF64(e.latitude))
-        .bind(NullableF64(e.longitude))
-        .bind(e.date_time_original.map(ts))
-        .bind(e.time_zone.clone())
-        .bind(e.rating)
-        .bind(e.make.clone())
-        .bind(e.model.clone())
-        .bind(e.lens_model.clone())
-        .bind(e.exif_image_width)
-        .bind(e.exif_image_height)
-        .bind(e.orientation.clone())
-        .bind(NullableF64(e.f_number))
-        .bind(NullableF64(e.focal_length))
-        .bind(e.iso)
-        .bind(e.exposure_time.clone())
-        .bind(e.modify_date.map(ts))
-        .bind(e.city.clone())
-        .bind(e.state.clone())
-        .bind(e.country.clone())
-        .bind(e.projection_type.clone())
-        .bind(u.live_photo_cid.clone())
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
@@ -159,31 +176,46 @@ impl SqlStore {
         .collect()
     }
 
+    pub(crate) async fn set_sidecar_path_impl(
+        &self,
+        id: Uuid,
+        path: Option<&str>,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE assets SET sidecar_path = $2 WHERE id = $1")
+            .bind(id.to_string())
+            .bind(path.map(str::to_string))
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
     pub(crate) async fn ids_page_impl(
         &self,
         after: Option<Uuid>,
         limit: i64,
-        missing_metadata: bool,
-        missing_kind: Option<&str>,
-        only: Option<AssetKind>,
+        filter: &AssetIdsFilter<'_>,
     ) -> StoreResult<Vec<Uuid>> {
         let mut sql =
             String::from("SELECT a.id FROM assets a WHERE a.id > $1 AND a.deleted_at IS NULL");
-        if missing_metadata {
+        if filter.missing_metadata {
             sql.push_str(" AND a.metadata_extracted_at IS NULL");
         }
+        if filter.missing_sidecar {
+            sql.push_str(" AND a.sidecar_path IS NULL");
+        }
         // A fixed enum spelling, never user input.
-        if let Some(kind) = only {
+        if let Some(kind) = filter.only {
             sql.push_str(&format!(" AND a.type = '{}'", kind.as_str()));
         }
-        if missing_kind.is_some() {
+        if filter.missing_file.is_some() {
             sql.push_str(" AND NOT EXISTS (SELECT 1 FROM asset_files f WHERE f.asset_id = a.id AND f.kind = $3)");
         }
         sql.push_str(" ORDER BY a.id LIMIT $2");
         let mut q = sqlx::query(AssertSqlSafe(sql))
             .bind(after.map(|a| a.to_string()).unwrap_or_default())
             .bind(limit);
-        if let Some(kind) = missing_kind {
+        if let Some(kind) = filter.missing_file {
             q = q.bind(kind.to_string());
         }
         q.fetch_all(&self.pool)
@@ -219,4 +251,12 @@ async fn pair_motion(
         .await
         .map_err(db_err)?;
     Ok(())
+}
+
+/// `column = $param`, unless the user locked the column by editing it.
+fn unless_locked(column: &str, property: LockedProperties, param: usize) -> String {
+    format!(
+        "{column} = CASE WHEN (locked_properties & {}) <> 0 THEN {column} ELSE ${param} END",
+        property.bits()
+    )
 }

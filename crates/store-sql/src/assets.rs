@@ -25,7 +25,7 @@ fn like_pattern(text: &str) -> String {
 const EXIF_COLUMNS: &str = "e.description, e.latitude, e.longitude, e.date_time_original, e.time_zone, \
      e.rating, e.make, e.model, e.lens_model, e.exif_image_width, e.exif_image_height, e.orientation, \
      e.f_number, e.focal_length, e.iso, e.exposure_time, e.modify_date, e.city, e.state, e.country, \
-     e.projection_type";
+     e.projection_type, e.locked_properties";
 
 fn select_asset() -> String {
     format!("SELECT a.*, {EXIF_COLUMNS} FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id")
@@ -86,6 +86,10 @@ fn asset_from_row(row: &AnyRow) -> StoreResult<AssetRecord> {
         metadata_extracted_at: get_opt_ts(row, "metadata_extracted_at")?,
         live_photo_video_id: get_opt_uuid(row, "live_photo_video_id")?,
         exif: exif_from_row(row)?,
+        // An asset without an EXIF row has nothing locked.
+        locked_properties: LockedProperties::from_bits(
+            get_opt_i64(row, "locked_properties")?.unwrap_or(0),
+        ),
     })
 }
 
@@ -228,46 +232,55 @@ impl AssetRepo for SqlStore {
     }
 
     async fn update(&self, ids: &[Uuid], p: &AssetPatch, now: DateTime<Utc>) -> StoreResult<()> {
+        // Sorted, and the EXIF row before the asset row, as metadata extraction does: two
+        // transactions that lock rows in one order cannot deadlock each other.
+        let mut ids = ids.to_vec();
+        ids.sort();
+        let (set_tz, tz) = match &p.time_zone {
+            Some(tz) => (true, tz.clone()),
+            None => (false, None),
+        };
+        let (set_rating, rating) = match p.rating {
+            Some(r) => (true, r),
+            None => (false, None),
+        };
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         for id in ids {
             let id = id.to_string();
-            sqlx::query(
-                "UPDATE assets SET is_favorite = COALESCE($2, is_favorite), \
-                 visibility = COALESCE($3, visibility), \
-                 local_date_time = COALESCE($4, local_date_time), updated_at = $5 WHERE id = $1",
-            )
-            .bind(id.clone())
-            .bind(p.is_favorite)
-            .bind(p.visibility.clone())
-            .bind(p.local_date_time.map(local_ts))
-            .bind(ts(now))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            let (set_tz, tz) = match &p.time_zone {
-                Some(tz) => (true, tz.clone()),
-                None => (false, None),
-            };
-            let (set_rating, rating) = match p.rating {
-                Some(r) => (true, r),
-                None => (false, None),
-            };
             sqlx::query(
                 "UPDATE asset_exif SET description = COALESCE($2, description), \
                  latitude = COALESCE($3, latitude), longitude = COALESCE($4, longitude), \
                  date_time_original = COALESCE($5, date_time_original), \
                  time_zone = CASE WHEN $6 THEN $7 ELSE time_zone END, \
-                 rating = CASE WHEN $8 THEN $9 ELSE rating END WHERE asset_id = $1",
+                 rating = CASE WHEN $8 THEN $9 ELSE rating END, \
+                 locked_properties = locked_properties | $10 WHERE asset_id = $1",
             )
-            .bind(id)
+            .bind(id.clone())
             .bind(p.description.clone())
             .bind(NullableF64(p.latitude))
             .bind(NullableF64(p.longitude))
             .bind(p.date_time_original.map(ts))
             .bind(set_tz)
-            .bind(tz)
+            .bind(tz.clone())
             .bind(set_rating)
             .bind(rating)
+            .bind(p.locks().bits())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            sqlx::query(
+                "UPDATE assets SET is_favorite = COALESCE($2, is_favorite), \
+                 visibility = COALESCE($3, visibility), \
+                 local_date_time = COALESCE($4, local_date_time), \
+                 file_created_at = COALESCE($6, file_created_at), updated_at = $5 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(p.is_favorite)
+            .bind(p.visibility.clone())
+            .bind(p.local_date_time.map(local_ts))
+            .bind(ts(now))
+            // The date taken is also the instant the timeline sorts by, as extraction sets it.
+            .bind(p.date_time_original.map(ts))
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
@@ -432,16 +445,17 @@ impl AssetRepo for SqlStore {
         self.files_of_impl(id).await
     }
 
+    async fn set_sidecar_path(&self, id: Uuid, path: Option<&str>) -> StoreResult<()> {
+        self.set_sidecar_path_impl(id, path).await
+    }
+
     async fn ids_page(
         &self,
         after: Option<Uuid>,
         limit: i64,
-        missing_metadata: bool,
-        missing_kind: Option<&str>,
-        only: Option<AssetKind>,
+        filter: &AssetIdsFilter<'_>,
     ) -> StoreResult<Vec<Uuid>> {
-        self.ids_page_impl(after, limit, missing_metadata, missing_kind, only)
-            .await
+        self.ids_page_impl(after, limit, filter).await
     }
 
     async fn time_buckets(&self, filter: &TimelineFilter) -> StoreResult<Vec<(String, i64)>> {

@@ -117,6 +117,53 @@ pub struct AssetRecord {
     pub metadata_extracted_at: Option<DateTime<Utc>>,
     pub live_photo_video_id: Option<Uuid>,
     pub exif: ExifRecord,
+    /// The EXIF fields the user edited; metadata extraction leaves them as they are.
+    pub locked_properties: LockedProperties,
+}
+
+/// A set of the user-editable metadata fields, as Immich's `lockedProperties` names them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LockedProperties(i64);
+
+impl LockedProperties {
+    pub const NONE: Self = Self(0);
+    pub const DESCRIPTION: Self = Self(1);
+    pub const DATE_TIME_ORIGINAL: Self = Self(2);
+    pub const LATITUDE: Self = Self(4);
+    pub const LONGITUDE: Self = Self(8);
+    pub const RATING: Self = Self(16);
+    pub const TIME_ZONE: Self = Self(32);
+
+    /// The stored form: a bit per field (the store tests and sets bits in SQL).
+    pub fn bits(self) -> i64 {
+        self.0
+    }
+
+    pub fn from_bits(bits: i64) -> Self {
+        Self(bits)
+    }
+
+    pub fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl std::ops::BitOr for LockedProperties {
+    type Output = Self;
+
+    fn bitor(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+}
+
+impl std::ops::BitOrAssign for LockedProperties {
+    fn bitor_assign(&mut self, other: Self) {
+        self.0 |= other.0;
+    }
 }
 
 /// Extracted and user-edited metadata of one asset.
@@ -170,6 +217,19 @@ pub struct AssetFileRecord {
     pub kind: String,
     pub path: String,
     pub updated_at: DateTime<Utc>,
+}
+
+/// Which assets a walk over the library visits; the default is every asset.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AssetIdsFilter<'a> {
+    /// Only assets whose metadata was never extracted.
+    pub missing_metadata: bool,
+    /// Only assets lacking this kind of generated file.
+    pub missing_file: Option<&'a str>,
+    /// Only assets with no sidecar recorded.
+    pub missing_sidecar: bool,
+    /// Only assets of this type.
+    pub only: Option<AssetKind>,
 }
 
 /// Which assets a timeline shows.
@@ -228,6 +288,28 @@ pub struct AssetPatch {
 }
 
 impl AssetPatch {
+    /// The metadata fields this patch edits, which the update locks: a date brings its zone.
+    pub fn locks(&self) -> LockedProperties {
+        let mut locks = LockedProperties::NONE;
+        let edited = [
+            (self.description.is_some(), LockedProperties::DESCRIPTION),
+            (
+                self.date_time_original.is_some(),
+                LockedProperties::DATE_TIME_ORIGINAL,
+            ),
+            (self.time_zone.is_some(), LockedProperties::TIME_ZONE),
+            (self.latitude.is_some(), LockedProperties::LATITUDE),
+            (self.longitude.is_some(), LockedProperties::LONGITUDE),
+            (self.rating.is_some(), LockedProperties::RATING),
+        ];
+        for (is_edited, property) in edited {
+            if is_edited {
+                locks |= property;
+            }
+        }
+        locks
+    }
+
     pub fn is_empty(&self) -> bool {
         self.is_favorite.is_none()
             && self.visibility.is_none()

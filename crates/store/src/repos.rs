@@ -97,17 +97,16 @@ pub trait AssetRepo: Send + Sync {
     /// Pairs a motion photo's still with the video taken out of it, as `link_live_photo` pairs.
     async fn attach_motion_video(&self, still: Uuid, video: Uuid) -> StoreResult<()>;
     async fn files_of(&self, id: Uuid) -> StoreResult<Vec<AssetFileRecord>>;
-    /// Ids after `after` in id order, `limit` at a time, for walking the whole
-    /// library; `missing_metadata` keeps only assets never extracted,
-    /// `missing_kind` only assets lacking that generated file, and `only` only
-    /// assets of that type.
+    /// Records where the asset's XMP sidecar is (relative to the originals root), or that it
+    /// has none.
+    async fn set_sidecar_path(&self, id: Uuid, path: Option<&str>) -> StoreResult<()>;
+    /// Ids after `after` in id order, `limit` at a time, of the (untrashed) assets `filter`
+    /// keeps, for walking the whole library.
     async fn ids_page(
         &self,
         after: Option<Uuid>,
         limit: i64,
-        missing_metadata: bool,
-        missing_kind: Option<&str>,
-        only: Option<AssetKind>,
+        filter: &AssetIdsFilter<'_>,
     ) -> StoreResult<Vec<Uuid>>;
     /// (first day of the month "YYYY-MM-01", asset count), in the filter's order.
     async fn time_buckets(&self, filter: &TimelineFilter) -> StoreResult<Vec<(String, i64)>>;

@@ -8,7 +8,9 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use shoebox_jobs::{JobError, JobHandler, Queue};
 use shoebox_media::{ImageMetadata, ReadOptions, duration_millis};
 use shoebox_places::{GpsZones, Place};
-use shoebox_store::records::{AssetKind, AssetRecord, ExifRecord, JobRecord, MetadataUpdate};
+use shoebox_store::records::{
+    AssetKind, AssetRecord, ExifRecord, JobRecord, LockedProperties, MetadataUpdate,
+};
 use uuid::Uuid;
 
 use super::asset_id_of;
@@ -65,6 +67,15 @@ fn date_taken(
         }
         None => (taken.local.and_utc(), taken.local, None),
     }
+}
+
+/// The position the user set: it stands whatever the file says, so the place is named after it.
+fn edited_position(asset: &AssetRecord) -> Option<(f64, f64)> {
+    let both = LockedProperties::LATITUDE | LockedProperties::LONGITUDE;
+    if !asset.locked_properties.contains(both) {
+        return None;
+    }
+    Some((asset.exif.latitude?, asset.exif.longitude?))
 }
 
 /// Where the photo was taken, when it says. Immich ignores 0,0: cameras write it when they
@@ -153,7 +164,15 @@ impl JobHandler for ExtractMetadata {
             .and_then(|info| info.duration_seconds)
             .and_then(duration_millis)
             .map(|ms| ms.to_string());
-        // An uploaded sidecar is stored as `<original>.xmp`, where the reader looks for one.
+        let edited_position = edited_position(&asset);
+        // Only the sidecar on record is read (uploaded, found by the sidecar queue, or ours):
+        // one dropped beside the original counts once the sidecar queue has found it.
+        let sidecar = asset
+            .sidecar_path
+            .as_deref()
+            .map(|rel| storage.original_abs(rel))
+            .transpose()
+            .map_err(|e| JobError::permanent(e.to_string()))?;
         let read = shoebox_jobs::run_cpu(move || {
             // The zone and place lookups search tables loaded on first use: CPU work, kept here
             // off the async workers.
@@ -161,14 +180,17 @@ impl JobHandler for ExtractMetadata {
                 zone_lookup: Some(&GpsZones),
             };
             let meta = match &probe {
-                Some(info) => Ok(shoebox_media::video_metadata_with_sidecar(
-                    &original, info, &options,
-                )),
-                None => shoebox_media::read_metadata_with_sidecar(&original, &options),
-            };
+                Some(info) => Ok(shoebox_media::video_metadata(info, &options)),
+                None => shoebox_media::read_metadata_with(&original, &options),
+            }
+            .map(|meta| match &sidecar {
+                Some(path) => shoebox_media::overlay_sidecar_file(meta, path, &options),
+                None => meta,
+            });
             meta.map(|meta| {
-                let place =
-                    position(&meta).and_then(|(la, lo)| shoebox_places::reverse_geocode(la, lo));
+                let place = edited_position
+                    .or_else(|| position(&meta))
+                    .and_then(|(la, lo)| shoebox_places::reverse_geocode(la, lo));
                 (meta, place)
             })
         })

@@ -2,6 +2,7 @@
 
 pub mod metadata;
 mod motion_photo;
+pub mod sidecar;
 pub mod thumbnails;
 pub mod video;
 
@@ -35,6 +36,11 @@ pub fn register(workers: Workers, domain: &Domain) -> Workers {
             Queue::VideoConversion,
             video::handler(domain),
             Queue::VideoConversion.default_concurrency(),
+        )
+        .handle(
+            Queue::Sidecar,
+            sidecar::handler(domain),
+            Queue::Sidecar.default_concurrency(),
         )
         .limits(Arc::new(ConfiguredConcurrency(domain.clone())))
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use chrono::Utc;
 use shoebox_media::MotionPhoto;
-use shoebox_store::records::{AssetKind, AssetRecord, ExifRecord};
+use shoebox_store::records::{AssetKind, AssetRecord, ExifRecord, LockedProperties};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use uuid::Uuid;
 
@@ -100,6 +100,7 @@ impl Domain {
                     thumbhash: None,
                     metadata_extracted_at: None,
                     live_photo_video_id: None,
+                    locked_properties: LockedProperties::NONE,
                     exif: ExifRecord::default(),
                 };
                 match self.insert_asset(&record, staged, None).await? {

@@ -18,6 +18,7 @@ mod resolve;
 mod tags;
 mod video;
 mod xmp;
+mod xmp_write;
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek};
@@ -27,6 +28,7 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeDelta, Utc};
 
 pub use tags::Tags;
 pub use video::{duration_millis, orientation_from_rotation, video_metadata};
+pub use xmp_write::{SidecarEdits, SidecarWriteError, write_sidecar};
 
 /// Why metadata could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -350,17 +352,29 @@ fn overlay_sidecar(path: &Path, base: ImageMetadata, options: &ReadOptions<'_>) 
         if candidate == path || !candidate.is_file() {
             continue;
         }
-        return match read_limited(&candidate, xmp::MAX_XMP_BYTES) {
-            Ok(bytes) => merge_sidecar_with(base, &bytes, options),
-            Err(e) => {
-                let mut base = base;
-                base.warnings
-                    .push(format!("sidecar {} unreadable: {e}", candidate.display()));
-                base
-            }
-        };
+        return overlay_sidecar_file(base, &candidate, options);
     }
     base
+}
+
+/// Overlays the sidecar at `sidecar` (one a library recorded, rather than one looked for);
+/// when the file is gone, `base` stands as it is.
+pub fn overlay_sidecar_file(
+    base: ImageMetadata,
+    sidecar: &Path,
+    options: &ReadOptions<'_>,
+) -> ImageMetadata {
+    match read_limited(sidecar, xmp::MAX_XMP_BYTES) {
+        Ok(bytes) => merge_sidecar_with(base, &bytes, options),
+        Err(e) => {
+            let mut base = base;
+            if e.kind() != std::io::ErrorKind::NotFound {
+                base.warnings
+                    .push(format!("sidecar {} unreadable: {e}", sidecar.display()));
+            }
+            base
+        }
+    }
 }
 
 fn read_limited(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {

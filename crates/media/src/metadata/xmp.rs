@@ -87,7 +87,7 @@ fn decode(bytes: &[u8]) -> String {
 }
 
 /// Drops padding and anything after the packet trailer or the last closing tag.
-fn trim_packet(text: &str) -> &str {
+pub(super) fn trim_packet(text: &str) -> &str {
     let text = text.trim_start_matches('\u{feff}').trim();
     if let Some(start) = text.rfind("<?xpacket end")
         && let Some(len) = text[start..].find("?>")

@@ -11,6 +11,7 @@ mod search;
 mod server;
 mod sessions;
 mod system_config;
+mod tags;
 mod timeline;
 mod trash;
 mod uploads;

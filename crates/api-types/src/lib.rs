@@ -19,5 +19,6 @@ pub mod search;
 pub mod server;
 pub mod sessions;
 pub mod system_config;
+pub mod tags;
 pub mod timeline;
 pub mod users;

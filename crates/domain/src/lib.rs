@@ -13,6 +13,7 @@ pub mod server_info;
 pub mod sessions;
 pub mod storage;
 pub mod system_config;
+pub mod tags;
 pub mod timeline;
 pub mod uploads;
 pub mod users;

@@ -12,6 +12,7 @@ use shoebox_api_types::assets::{
 };
 use shoebox_api_types::permission::Permission;
 use shoebox_api_types::sessions::SessionResponseDto;
+use shoebox_api_types::tags::TagResponseDto;
 use shoebox_api_types::users::{
     UserAdminResponseDto, UserAvatarColor, UserResponseDto, UserStatus,
 };
@@ -197,5 +198,17 @@ pub fn album(view: &AlbumView) -> AlbumResponseDto {
         is_activity_enabled: a.is_activity_enabled,
         order: AssetOrder::from_str(&a.order).ok(),
         shared: !view.members.is_empty(),
+    }
+}
+
+pub fn tag(t: &TagRecord) -> TagResponseDto {
+    TagResponseDto {
+        id: t.id.to_string(),
+        parent_id: t.parent_id.map(|p| p.to_string()),
+        name: t.value.rsplit('/').next().unwrap_or_default().to_string(),
+        value: t.value.clone(),
+        created_at: t.created_at,
+        updated_at: t.updated_at,
+        color: t.color.clone(),
     }
 }

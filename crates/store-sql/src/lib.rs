@@ -15,6 +15,7 @@ mod jobs;
 mod search;
 mod sessions;
 mod system;
+mod tags;
 mod timeline;
 mod users;
 
@@ -106,6 +107,7 @@ pub async fn open(url: &str) -> Result<Store, StoreError> {
         api_keys: sql.clone(),
         assets: sql.clone(),
         albums: sql.clone(),
+        tags: sql.clone(),
         system: sql.clone(),
         jobs: sql,
     })

@@ -20,6 +20,7 @@ pub struct Store {
     pub api_keys: Arc<dyn ApiKeyRepo>,
     pub assets: Arc<dyn AssetRepo>,
     pub albums: Arc<dyn AlbumRepo>,
+    pub tags: Arc<dyn TagRepo>,
     pub system: Arc<dyn SystemRepo>,
     pub jobs: Arc<dyn JobRepo>,
 }

@@ -308,6 +308,19 @@ pub struct AlbumAssetSummary {
     pub last_modified_asset_timestamp: Option<DateTime<Utc>>,
 }
 
+/// A user's tag. `value` is its full path ("Places/France/Paris"), unique per
+/// user; `parent_id` is the tag one level up, when there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagRecord {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub value: String,
+    pub parent_id: Option<Uuid>,
+    pub color: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
 /// A metadata search over one owner's assets; `None` fields do not filter.
 #[derive(Debug, Clone, Default)]
 pub struct AssetSearch {

@@ -9,6 +9,7 @@ pub mod search;
 pub mod server;
 pub mod sessions;
 pub mod system_config;
+pub mod tags;
 pub mod timeline;
 pub mod trash;
 pub mod users;
@@ -29,6 +30,7 @@ pub fn api_routes() -> Router<AppState> {
         .merge(assets::routes())
         .merge(trash::routes())
         .merge(albums::routes())
+        .merge(tags::routes())
         .merge(search::routes())
         .merge(queues::routes())
         .merge(system_config::routes())

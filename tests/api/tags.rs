@@ -1,0 +1,412 @@
+//! Tags: a user's hierarchical labels, on assets by hand or from a file's
+//! keywords, and as timeline and search filters that take in the tags below.
+
+use serde_json::{Value, json};
+use shoebox_tests::{StatusCode, TestServer, assert_error, stories};
+
+stories!(
+    created_tag_under_a_parent_gets_the_parents_path,
+    upsert_creates_every_level_and_returns_the_last_ones,
+    a_tag_path_exists_once_per_user,
+    colors_are_checked_and_stored_with_a_hash,
+    update_changes_only_the_color,
+    deleting_a_tag_deletes_the_tags_below_and_untags_assets,
+    tagging_assets_reports_a_result_per_id,
+    bulk_tagging_counts_only_new_links_on_own_assets,
+    another_users_tag_reads_as_missing,
+    tags_need_their_permissions,
+    single_asset_view_lists_its_tags,
+);
+
+async fn upsert(s: &TestServer, token: &str, paths: &[&str]) -> Vec<Value> {
+    let (status, body) = s.put(token, "/tags", json!({ "tags": paths })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body.as_array().unwrap().clone()
+}
+
+/// Creates the path and returns the id of its last level.
+async fn tag(s: &TestServer, token: &str, path: &str) -> String {
+    id_of(&upsert(s, token, &[path]).await[0])
+}
+
+fn id_of(v: &Value) -> String {
+    v["id"].as_str().unwrap().to_string()
+}
+
+fn values(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["value"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn tag_values(s: &TestServer, token: &str) -> Vec<String> {
+    let (status, tags) = s.get(token, "/tags").await;
+    assert_eq!(status, StatusCode::OK, "{tags}");
+    values(&tags)
+}
+
+async fn asset_tag_values(s: &TestServer, token: &str, asset: &str) -> Vec<String> {
+    let (status, body) = s.get(token, &format!("/assets/{asset}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    values(&body["tags"])
+}
+
+async fn put_on(s: &TestServer, token: &str, tag: &str, assets: &[&str]) -> Value {
+    let (status, results) = s
+        .put(
+            token,
+            &format!("/tags/{tag}/assets"),
+            json!({ "ids": assets }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{results}");
+    results
+}
+
+/// The `error` of each per-id result, `"ok"` for successes, in request order.
+fn outcomes(results: &Value) -> Vec<String> {
+    results
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| match r["success"].as_bool() {
+            Some(true) => "ok".to_string(),
+            _ => r["error"].as_str().unwrap().to_string(),
+        })
+        .collect()
+}
+
+async fn created_tag_under_a_parent_gets_the_parents_path(s: &TestServer) {
+    let token = s.admin().await;
+    let (status, places) = s.post(&token, "/tags", json!({"name": "Places"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{places}");
+    assert_eq!(places["name"], "Places");
+    assert_eq!(places["value"], "Places");
+    assert!(places.get("parentId").is_none(), "{places}");
+    assert!(places.get("color").is_none(), "{places}");
+    assert!(places["createdAt"].as_str().unwrap().ends_with('Z'));
+
+    let (status, paris) = s
+        .post(
+            &token,
+            "/tags",
+            json!({"name": "Paris", "parentId": id_of(&places)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{paris}");
+    assert_eq!(paris["name"], "Paris");
+    assert_eq!(paris["value"], "Places/Paris");
+    assert_eq!(paris["parentId"], places["id"]);
+
+    let (status, again) = s.get(&token, &format!("/tags/{}", id_of(&paris))).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again, paris);
+    assert_eq!(tag_values(s, &token).await, ["Places", "Places/Paris"]);
+}
+
+async fn upsert_creates_every_level_and_returns_the_last_ones(s: &TestServer) {
+    let token = s.admin().await;
+    let leaves = upsert(s, &token, &["a/b/c", "x", "a/b/c", "a/b"]).await;
+    assert_eq!(values(&json!(leaves)), ["a/b/c", "x", "a/b"]);
+    assert_eq!(leaves[0]["name"], "c");
+    let (_, all) = s.get(&token, "/tags").await;
+    assert_eq!(values(&all), ["a", "a/b", "a/b/c", "x"]);
+    let by_value = |v: &str| {
+        all.as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["value"] == v)
+            .unwrap()
+            .clone()
+    };
+    assert!(by_value("a").get("parentId").is_none());
+    assert_eq!(by_value("a/b")["parentId"], by_value("a")["id"]);
+    assert_eq!(by_value("a/b/c")["parentId"], by_value("a/b")["id"]);
+
+    // Upserting again creates nothing; empty levels do not count.
+    let again = upsert(s, &token, &["/a//b/c/", "", "/"]).await;
+    assert_eq!(again.len(), 1, "{again:?}");
+    assert_eq!(again[0]["id"], by_value("a/b/c")["id"]);
+    assert_eq!(tag_values(s, &token).await.len(), 4);
+}
+
+async fn a_tag_path_exists_once_per_user(s: &TestServer) {
+    let admin = s.admin().await;
+    let (_, other) = s.user(&admin, "other@example.com").await;
+    let (status, a) = s.post(&admin, "/tags", json!({"name": "a"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{a}");
+    let (status, body) = s.post(&admin, "/tags", json!({"name": "a"})).await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
+    assert_eq!(body["message"], "A tag with that name already exists");
+
+    // The same path reached through a parent is the same tag.
+    tag(s, &admin, "a/b").await;
+    let (status, body) = s
+        .post(&admin, "/tags", json!({"name": "b", "parentId": id_of(&a)}))
+        .await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
+    assert_eq!(body["message"], "A tag with that name already exists");
+
+    let (status, body) = s.post(&admin, "/tags", json!({"name": ""})).await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
+    let (status, body) = s.post(&admin, "/tags", json!({})).await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
+
+    // Another user has their own namespace.
+    let (status, body) = s.post(&other, "/tags", json!({"name": "a"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_ne!(body["id"], a["id"]);
+    assert_eq!(tag_values(s, &other).await, ["a"]);
+    assert_eq!(tag_values(s, &admin).await, ["a", "a/b"]);
+}
+
+async fn colors_are_checked_and_stored_with_a_hash(s: &TestServer) {
+    let token = s.admin().await;
+    for (given, stored) in [
+        ("ff0000", "#ff0000"),
+        ("#ABC", "#ABC"),
+        ("#abcd", "#abcd"),
+        ("11223344", "#11223344"),
+    ] {
+        let (status, body) = s
+            .post(&token, "/tags", json!({"name": given, "color": given}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(body["color"], stored);
+    }
+    for bad in ["red", "#12", "#12345", "", "#ggg"] {
+        let (status, body) = s
+            .post(&token, "/tags", json!({"name": "bad", "color": bad}))
+            .await;
+        assert_error(status, &body, StatusCode::BAD_REQUEST);
+    }
+    assert!(!tag_values(s, &token).await.contains(&"bad".to_string()));
+    let (status, body) = s
+        .post(&token, "/tags", json!({"name": "plain", "color": null}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert!(body.get("color").is_none(), "{body}");
+}
+
+async fn update_changes_only_the_color(s: &TestServer) {
+    let token = s.admin().await;
+    let id = tag(s, &token, "a/b").await;
+    let path = format!("/tags/{id}");
+    let (_, before) = s.get(&token, &path).await;
+
+    let (status, updated) = s
+        .put(
+            &token,
+            &path,
+            json!({"color": "00ff00", "name": "renamed", "value": "z"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(updated["color"], "#00ff00");
+    assert_eq!(updated["value"], "a/b", "no renaming through update");
+    assert_eq!(updated["name"], "b");
+    assert_eq!(updated["parentId"], before["parentId"]);
+    assert_eq!(updated["createdAt"], before["createdAt"]);
+    assert!(updated["updatedAt"].as_str() >= before["updatedAt"].as_str());
+
+    // No color leaves it; null clears it; a bad one is refused.
+    let (_, same) = s.put(&token, &path, json!({})).await;
+    assert_eq!(same["color"], "#00ff00", "{same}");
+    let (status, body) = s.put(&token, &path, json!({"color": "green"})).await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
+    let (_, cleared) = s.put(&token, &path, json!({"color": null})).await;
+    assert!(cleared.get("color").is_none(), "{cleared}");
+    let (_, read) = s.get(&token, &path).await;
+    assert_eq!(read, cleared);
+}
+
+async fn deleting_a_tag_deletes_the_tags_below_and_untags_assets(s: &TestServer) {
+    let token = s.admin().await;
+    let photo = s.upload_photo(&token, "p").await;
+    let c = tag(s, &token, "a/b/c").await;
+    let b = tag(s, &token, "a/b").await;
+    let x = tag(s, &token, "x").await;
+    put_on(s, &token, &c, &[&photo]).await;
+    put_on(s, &token, &x, &[&photo]).await;
+    assert_eq!(asset_tag_values(s, &token, &photo).await, ["a/b/c", "x"]);
+
+    let (status, _) = s.delete(&token, &format!("/tags/{b}"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(tag_values(s, &token).await, ["a", "x"]);
+    for gone in [&b, &c] {
+        let (status, body) = s.get(&token, &format!("/tags/{gone}")).await;
+        assert_error(status, &body, StatusCode::BAD_REQUEST);
+    }
+    assert_eq!(asset_tag_values(s, &token, &photo).await, ["x"]);
+
+    // Deleting again is as for any missing tag; the asset itself stays.
+    let (status, body) = s.delete(&token, &format!("/tags/{b}"), None).await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
+    let (status, _) = s.get(&token, &format!("/assets/{photo}")).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+async fn tagging_assets_reports_a_result_per_id(s: &TestServer) {
+    let admin = s.admin().await;
+    let (_, other) = s.user(&admin, "other@example.com").await;
+    let mine = s.upload_photo(&admin, "mine").await;
+    let second = s.upload_photo(&admin, "second").await;
+    let theirs = s.upload_photo(&other, "theirs").await;
+    let missing = uuid::Uuid::new_v4().to_string();
+    let t = tag(s, &admin, "t").await;
+
+    let results = put_on(s, &admin, &t, &[&mine, &mine, &theirs, &missing]).await;
+    assert_eq!(
+        outcomes(&results),
+        ["ok", "duplicate", "no_permission", "no_permission"]
+    );
+    assert_eq!(results[0]["id"], mine.as_str());
+    assert_eq!(
+        outcomes(&put_on(s, &admin, &t, &[&mine, &second]).await),
+        ["duplicate", "ok"]
+    );
+    assert_eq!(asset_tag_values(s, &admin, &second).await, ["t"]);
+
+    let (status, results) = s
+        .delete(
+            &admin,
+            &format!("/tags/{t}/assets"),
+            Some(json!({"ids": [mine, theirs, mine]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{results}");
+    assert_eq!(outcomes(&results), ["ok", "not_found", "not_found"]);
+    assert!(asset_tag_values(s, &admin, &mine).await.is_empty());
+    assert_eq!(asset_tag_values(s, &admin, &second).await, ["t"]);
+}
+
+async fn bulk_tagging_counts_only_new_links_on_own_assets(s: &TestServer) {
+    let admin = s.admin().await;
+    let (_, other) = s.user(&admin, "other@example.com").await;
+    let p1 = s.upload_photo(&admin, "p1").await;
+    let p2 = s.upload_photo(&admin, "p2").await;
+    let theirs = s.upload_photo(&other, "theirs").await;
+    let their_tag = tag(s, &other, "theirs").await;
+    let t1 = tag(s, &admin, "t1").await;
+    let t2 = tag(s, &admin, "t2").await;
+    put_on(s, &admin, &t1, &[&p1]).await;
+
+    let body = json!({"tagIds": [t1, t2, their_tag], "assetIds": [p1, p2, theirs]});
+    let (status, result) = s.put(&admin, "/tags/assets", body.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    assert_eq!(result, json!({"count": 3}), "p1 already had t1");
+    assert_eq!(asset_tag_values(s, &admin, &p2).await, ["t1", "t2"]);
+    assert!(asset_tag_values(s, &other, &theirs).await.is_empty());
+    let (_, again) = s.put(&admin, "/tags/assets", body).await;
+    assert_eq!(again, json!({"count": 0}));
+}
+
+async fn another_users_tag_reads_as_missing(s: &TestServer) {
+    let admin = s.admin().await;
+    let (_, other) = s.user(&admin, "other@example.com").await;
+    let theirs = tag(s, &other, "private").await;
+    let photo = s.upload_photo(&admin, "p").await;
+    let path = format!("/tags/{theirs}");
+    let missing = format!("/tags/{}", uuid::Uuid::new_v4());
+
+    for p in [&path, &missing] {
+        let (status, body) = s.get(&admin, p).await;
+        assert_error(status, &body, StatusCode::BAD_REQUEST);
+        assert_eq!(body["message"], "Not found or no tag.read access");
+    }
+    let (status, body) = s.put(&admin, &path, json!({"color": "fff"})).await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
+    let (status, body) = s.delete(&admin, &path, None).await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
+    let (status, body) = s
+        .put(&admin, &format!("{path}/assets"), json!({"ids": [photo]}))
+        .await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
+    let (status, body) = s
+        .delete(
+            &admin,
+            &format!("{path}/assets"),
+            Some(json!({"ids": [photo]})),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
+    let (status, body) = s
+        .post(
+            &admin,
+            "/tags",
+            json!({"name": "under", "parentId": theirs}),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
+    let (status, body) = s.get(&admin, "/tags/not-a-uuid").await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
+
+    assert!(tag_values(s, &admin).await.is_empty());
+    let (status, body) = s.get(&other, &path).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(tag_values(s, &other).await, ["private"]);
+}
+
+async fn tags_need_their_permissions(s: &TestServer) {
+    let token = s.admin().await;
+    let t = tag(s, &token, "t").await;
+    let (_, reader) = s.api_key(&token, &["tag.read"]).await;
+    let (status, body) = s
+        .with_key(&reader, reqwest::Method::GET, &format!("/tags/{t}"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for (method, path, body) in [
+        (
+            reqwest::Method::POST,
+            "/tags".to_string(),
+            json!({"name": "n"}),
+        ),
+        (
+            reqwest::Method::PUT,
+            "/tags".to_string(),
+            json!({"tags": ["n"]}),
+        ),
+        (
+            reqwest::Method::PUT,
+            format!("/tags/{t}"),
+            json!({"color": "fff"}),
+        ),
+        (reqwest::Method::DELETE, format!("/tags/{t}"), json!({})),
+        (
+            reqwest::Method::PUT,
+            format!("/tags/{t}/assets"),
+            json!({"ids": []}),
+        ),
+        (
+            reqwest::Method::PUT,
+            "/tags/assets".to_string(),
+            json!({"tagIds": [], "assetIds": []}),
+        ),
+    ] {
+        let (status, body) = s.with_key(&reader, method, &path, Some(body)).await;
+        assert_error(status, &body, StatusCode::FORBIDDEN);
+    }
+    let (status, body) = s.get("", "/tags").await;
+    assert_error(status, &body, StatusCode::UNAUTHORIZED);
+}
+
+async fn single_asset_view_lists_its_tags(s: &TestServer) {
+    let token = s.admin().await;
+    let photo = s.upload_photo(&token, "p").await;
+    let (_, body) = s.get(&token, &format!("/assets/{photo}")).await;
+    assert_eq!(body["tags"], json!([]), "{body}");
+
+    let leaf = upsert(s, &token, &["Places/Paris"]).await.remove(0);
+    put_on(s, &token, &id_of(&leaf), &[&photo]).await;
+    let (_, body) = s.get(&token, &format!("/assets/{photo}")).await;
+    assert_eq!(body["tags"], json!([leaf]), "{body}");
+    assert_eq!(body["tags"][0]["name"], "Paris");
+
+    // Lists stay cheap: no tags there.
+    let (_, found) = s.post(&token, "/search/metadata", json!({})).await;
+    let item = &found["assets"]["items"][0];
+    assert_eq!(item["id"], photo.as_str(), "{found}");
+    assert!(item.get("tags").is_none(), "{item}");
+}

@@ -1,8 +1,9 @@
 //! Tags: a user's hierarchical labels, on assets by hand or from a file's
 //! keywords, and as timeline and search filters that take in the tags below.
 
+use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
-use shoebox_tests::{StatusCode, TestServer, assert_error, stories};
+use shoebox_tests::{StatusCode, TestServer, assert_error, fake_jpeg, stories};
 
 stories!(
     created_tag_under_a_parent_gets_the_parents_path,
@@ -16,6 +17,8 @@ stories!(
     another_users_tag_reads_as_missing,
     tags_need_their_permissions,
     single_asset_view_lists_its_tags,
+    timeline_tag_filter_takes_in_the_tags_below,
+    search_by_tags_needs_every_tag_and_null_finds_untagged,
 );
 
 async fn upsert(s: &TestServer, token: &str, paths: &[&str]) -> Vec<Value> {
@@ -76,6 +79,20 @@ fn outcomes(results: &Value) -> Vec<String> {
             _ => r["error"].as_str().unwrap().to_string(),
         })
         .collect()
+}
+
+/// Uploads a photo dated `when` and returns its id.
+async fn photo_at(s: &TestServer, token: &str, seed: &str, when: &str) -> String {
+    let form = Form::new()
+        .text("fileCreatedAt", when.to_string())
+        .text("fileModifiedAt", when.to_string())
+        .part(
+            "assetData",
+            Part::bytes(fake_jpeg(seed)).file_name(format!("{seed}.jpg")),
+        );
+    let (status, body) = s.upload_form(token, form).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["id"].as_str().unwrap().to_string()
 }
 
 async fn created_tag_under_a_parent_gets_the_parents_path(s: &TestServer) {
@@ -409,4 +426,115 @@ async fn single_asset_view_lists_its_tags(s: &TestServer) {
     let item = &found["assets"]["items"][0];
     assert_eq!(item["id"], photo.as_str(), "{found}");
     assert!(item.get("tags").is_none(), "{item}");
+}
+
+async fn timeline_tag_filter_takes_in_the_tags_below(s: &TestServer) {
+    let admin = s.admin().await;
+    let (_, other) = s.user(&admin, "other@example.com").await;
+    let top = photo_at(s, &admin, "top", "2023-05-02T10:00:00.000Z").await;
+    let below = photo_at(s, &admin, "below", "2024-01-15T08:00:00.000Z").await;
+    let deeper = photo_at(s, &admin, "deeper", "2024-01-20T08:00:00.000Z").await;
+    photo_at(s, &admin, "untagged", "2024-01-10T08:00:00.000Z").await;
+    let a = tag(s, &admin, "a").await;
+    let ab = tag(s, &admin, "a/b").await;
+    let abc = tag(s, &admin, "a/b/c").await;
+    let elsewhere = tag(s, &admin, "z").await;
+    put_on(s, &admin, &a, &[&top]).await;
+    put_on(s, &admin, &ab, &[&below]).await;
+    put_on(s, &admin, &abc, &[&deeper, &below]).await;
+
+    let (status, buckets) = s.get(&admin, &format!("/timeline/buckets?tagId={a}")).await;
+    assert_eq!(status, StatusCode::OK, "{buckets}");
+    assert_eq!(
+        buckets,
+        json!([{"timeBucket": "2024-01-01", "count": 2}, {"timeBucket": "2023-05-01", "count": 1}]),
+        "an asset under two of the tags counts once"
+    );
+    let (_, buckets) = s
+        .get(&admin, &format!("/timeline/buckets?tagId={abc}"))
+        .await;
+    assert_eq!(buckets, json!([{"timeBucket": "2024-01-01", "count": 2}]));
+    let (_, buckets) = s
+        .get(&admin, &format!("/timeline/buckets?tagId={elsewhere}"))
+        .await;
+    assert_eq!(buckets, json!([]));
+    let (_, all) = s.get(&admin, "/timeline/buckets").await;
+    assert_eq!(all[0]["count"], 3, "{all}");
+
+    let (status, bucket) = s
+        .get(
+            &admin,
+            &format!("/timeline/bucket?timeBucket=2024-01-01&tagId={ab}"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{bucket}");
+    assert_eq!(bucket["id"], json!([deeper, below]));
+
+    // Trash leaves a tag's timeline like any other.
+    let (status, _) = s
+        .delete(&admin, "/assets", Some(json!({"ids": [deeper]})))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, buckets) = s
+        .get(&admin, &format!("/timeline/buckets?tagId={abc}"))
+        .await;
+    assert_eq!(buckets, json!([{"timeBucket": "2024-01-01", "count": 1}]));
+
+    for path in [
+        format!("/timeline/buckets?tagId={a}"),
+        format!("/timeline/bucket?timeBucket=2024-01-01&tagId={a}"),
+    ] {
+        let (status, body) = s.get(&other, &path).await;
+        assert_error(status, &body, StatusCode::BAD_REQUEST);
+    }
+    let (status, body) = s.get(&admin, "/timeline/buckets?tagId=nope").await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
+}
+
+async fn search_by_tags_needs_every_tag_and_null_finds_untagged(s: &TestServer) {
+    let token = s.admin().await;
+    let both = s.upload_photo(&token, "both").await;
+    let only_a = s.upload_photo(&token, "only-a").await;
+    let untagged = s.upload_photo(&token, "untagged").await;
+    let a = tag(s, &token, "a").await;
+    let ab = tag(s, &token, "a/b").await;
+    let x = tag(s, &token, "x").await;
+    put_on(s, &token, &a, &[&only_a]).await;
+    put_on(s, &token, &ab, &[&both]).await;
+    put_on(s, &token, &x, &[&both]).await;
+
+    let token = token.as_str();
+    let found = |body: Value| async move {
+        let (status, result) = s.post(token, "/search/metadata", body.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{body}: {result}");
+        let mut ids: Vec<String> = result["assets"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(id_of)
+            .collect();
+        ids.sort();
+        ids
+    };
+    let sorted = |ids: &[&String]| {
+        let mut v: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        found(json!({"tagIds": [a]})).await,
+        sorted(&[&both, &only_a])
+    );
+    assert_eq!(found(json!({"tagIds": [a, x]})).await, sorted(&[&both]));
+    assert_eq!(found(json!({"tagIds": [ab]})).await, sorted(&[&both]));
+    assert_eq!(found(json!({"tagIds": null})).await, sorted(&[&untagged]));
+    assert_eq!(
+        found(json!({"tagIds": []})).await,
+        sorted(&[&both, &only_a, &untagged])
+    );
+    assert_eq!(found(json!({})).await.len(), 3);
+    let (status, body) = s
+        .post(token, "/search/metadata", json!({"tagIds": ["nope"]}))
+        .await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
 }

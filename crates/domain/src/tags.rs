@@ -51,6 +51,16 @@ impl Domain {
         }
     }
 
+    /// Fails unless the caller owns the tag.
+    pub async fn require_tag(
+        &self,
+        auth: &AuthContext,
+        id: Uuid,
+        permission: &str,
+    ) -> DomainResult<()> {
+        self.owned_tag(auth, id, permission).await.map(|_| ())
+    }
+
     pub async fn list_tags(&self, auth: &AuthContext) -> DomainResult<Vec<TagRecord>> {
         Ok(self.store.tags.list_for_user(auth.user_id()).await?)
     }

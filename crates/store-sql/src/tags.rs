@@ -14,6 +14,13 @@ use crate::id_lists::{execute_for_ids, fetch_for_ids};
 
 const COLUMNS: &str = "id, user_id, value, parent_id, color, created_at, updated_at";
 
+/// The assets carrying the tag bound to `?`, or any tag below it, for an
+/// `a.id IN (…)` filter. Walks `parent_id` down from the tag (migration 0006).
+pub(crate) const ASSETS_UNDER_TAG: &str = "SELECT ta.asset_id FROM tag_assets ta WHERE ta.tag_id IN (\
+     WITH RECURSIVE subtree(id) AS (SELECT CAST(? AS TEXT) \
+     UNION ALL SELECT t.id FROM tags t JOIN subtree s ON t.parent_id = s.id) \
+     SELECT id FROM subtree)";
+
 fn tag_from_row(row: &AnyRow) -> StoreResult<TagRecord> {
     Ok(TagRecord {
         id: get_uuid(row, "id")?,

@@ -178,6 +178,8 @@ pub struct TimelineFilter {
     /// Owners whose assets show; empty means no owner restriction (an album's timeline).
     pub owner_ids: Vec<Uuid>,
     pub album_id: Option<Uuid>,
+    /// Assets carrying this tag or one below it.
+    pub tag_id: Option<Uuid>,
     pub is_favorite: Option<bool>,
     pub is_trashed: bool,
     /// `None` means timeline and archive, as in Immich.
@@ -328,6 +330,9 @@ pub struct AssetSearch {
     pub id: Option<Uuid>,
     pub album_ids: Vec<Uuid>,
     pub not_in_album: bool,
+    /// Assets carrying each of these tags (or one below it); `Some(empty)`
+    /// means assets without any tag.
+    pub tag_ids: Option<Vec<Uuid>>,
     pub checksum: Option<Vec<u8>>,
     /// Case-insensitive substring.
     pub original_file_name: Option<String>,

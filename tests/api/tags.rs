@@ -1,6 +1,9 @@
 //! Tags: a user's hierarchical labels, on assets by hand or from a file's
 //! keywords, and as timeline and search filters that take in the tags below.
 
+use std::path::Path;
+use std::process::Command;
+
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 use shoebox_tests::{StatusCode, TestServer, assert_error, fake_jpeg, stories};
@@ -19,6 +22,7 @@ stories!(
     single_asset_view_lists_its_tags,
     timeline_tag_filter_takes_in_the_tags_below,
     search_by_tags_needs_every_tag_and_null_finds_untagged,
+    keywords_in_an_uploaded_jpeg_become_tags_at_every_level,
 );
 
 async fn upsert(s: &TestServer, token: &str, paths: &[&str]) -> Vec<Value> {
@@ -537,4 +541,132 @@ async fn search_by_tags_needs_every_tag_and_null_finds_untagged(s: &TestServer) 
         .post(token, "/search/metadata", json!({"tagIds": ["nope"]}))
         .await;
     assert_error(status, &body, StatusCode::BAD_REQUEST);
+}
+
+/// A real 64×48 JPEG carrying `xmp` in an APP1 segment right after its start marker.
+fn jpeg_with_xmp(dir: &Path, name: &str, xmp: &str) -> Vec<u8> {
+    let out = dir.join(name);
+    let status = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi"])
+        .args(["-i", "testsrc=size=64x48", "-frames:v", "1"])
+        .arg(&out)
+        .status()
+        .expect("ffmpeg runs (scripts/setup.sh installs it)");
+    assert!(status.success(), "ffmpeg could not make {name}");
+    let jpeg = std::fs::read(&out).unwrap();
+    let mut app1 = b"http://ns.adobe.com/xap/1.0/\0".to_vec();
+    app1.extend_from_slice(xmp.as_bytes());
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    bytes.extend_from_slice(&u16::try_from(app1.len() + 2).unwrap().to_be_bytes());
+    bytes.extend_from_slice(&app1);
+    bytes.extend_from_slice(&jpeg[2..]);
+    bytes
+}
+
+fn xmp_packet(name: &str, properties: &str) -> String {
+    format!(
+        r#"<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"
+    xmlns:lr="http://ns.adobe.com/lightroom/1.0/">
+   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{name}</rdf:li></rdf:Alt></dc:title>
+   {properties}
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>"#
+    )
+}
+
+async fn keywords_in_an_uploaded_jpeg_become_tags_at_every_level(s: &TestServer) {
+    let token = s.admin().await;
+    // Lightroom's hierarchy wins over the flat keywords; a `/` inside a level stays in it.
+    let lightroom = jpeg_with_xmp(
+        s.temp_dir(),
+        "lightroom.jpg",
+        &xmp_packet(
+            "lightroom",
+            "<dc:subject><rdf:Bag><rdf:li>Paris</rdf:li><rdf:li>Alice</rdf:li></rdf:Bag></dc:subject>
+   <lr:hierarchicalSubject><rdf:Bag><rdf:li>Places|France|Paris</rdf:li>\
+<rdf:li>People|Alice</rdf:li><rdf:li>Music|AC/DC</rdf:li></rdf:Bag></lr:hierarchicalSubject>",
+        ),
+    );
+    let keywords = jpeg_with_xmp(
+        s.temp_dir(),
+        "keywords.jpg",
+        &xmp_packet(
+            "keywords",
+            "<dc:subject><rdf:Bag><rdf:li>sunset</rdf:li><rdf:li>Places</rdf:li></rdf:Bag></dc:subject>",
+        ),
+    );
+    let t = token.as_str();
+    let upload = |name: &'static str, bytes: Vec<u8>| async move {
+        let (status, body) = s.upload(t, name, bytes).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_str().unwrap().to_string()
+    };
+    let plain = jpeg_with_xmp(s.temp_dir(), "plain.jpg", &xmp_packet("plain", ""));
+    let lightroom = upload("lightroom.jpg", lightroom).await;
+    let keywords = upload("keywords.jpg", keywords).await;
+    let plain = upload("plain.jpg", plain).await;
+    let queue = s.queue_settles(&token, "metadataExtraction").await;
+    assert_eq!(queue["statistics"]["failed"], 0, "{queue}");
+
+    assert_eq!(
+        asset_tag_values(s, &token, &lightroom).await,
+        ["Music/AC|DC", "People/Alice", "Places/France/Paris"]
+    );
+    assert_eq!(
+        asset_tag_values(s, &token, &keywords).await,
+        ["Places", "sunset"]
+    );
+    assert_eq!(
+        tag_values(s, &token).await,
+        [
+            "Music",
+            "Music/AC|DC",
+            "People",
+            "People/Alice",
+            "Places",
+            "Places/France",
+            "Places/France/Paris",
+            "sunset",
+        ]
+    );
+
+    assert!(asset_tag_values(s, &token, &plain).await.is_empty());
+
+    // A fresh read replaces the asset's tags with the file's; a file without
+    // keywords leaves the asset's tags alone.
+    let extra = tag(s, &token, "extra").await;
+    put_on(s, &token, &extra, &[&lightroom, &plain]).await;
+    let (status, _) = s
+        .post(
+            &token,
+            "/assets/jobs",
+            json!({"assetIds": [lightroom, plain], "name": "refresh-metadata"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let queue = s.queue_settles(&token, "metadataExtraction").await;
+    assert_eq!(queue["statistics"]["failed"], 0, "{queue}");
+    assert_eq!(
+        asset_tag_values(s, &token, &lightroom).await,
+        ["Music/AC|DC", "People/Alice", "Places/France/Paris"]
+    );
+    assert_eq!(asset_tag_values(s, &token, &plain).await, ["extra"]);
+    // Both photos are under "Places" for the timeline.
+    let (_, places) = s.get(&token, "/tags").await;
+    let places = places
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["value"] == "Places")
+        .map(id_of)
+        .unwrap();
+    let (_, buckets) = s
+        .get(&token, &format!("/timeline/buckets?tagId={places}"))
+        .await;
+    assert_eq!(buckets[0]["count"], 2, "{buckets}");
 }

@@ -277,6 +277,23 @@ impl Domain {
     pub async fn tags_of_asset(&self, asset_id: Uuid) -> DomainResult<Vec<TagRecord>> {
         Ok(self.store.tags.tags_of_asset(asset_id).await?)
     }
+
+    /// What a file's keywords say, as Immich applies them: every level of each
+    /// path becomes the owner's tag and the asset carries exactly the paths'
+    /// last levels. A file without keywords leaves the asset's tags alone.
+    pub(crate) async fn apply_file_tags(
+        &self,
+        owner_id: Uuid,
+        asset_id: Uuid,
+        paths: &[String],
+    ) -> DomainResult<()> {
+        if paths.iter().all(|p| levels(p).next().is_none()) {
+            return Ok(());
+        }
+        let leaves = self.upsert_tag_paths(owner_id, paths).await?;
+        let ids: Vec<Uuid> = leaves.iter().map(|t| t.id).collect();
+        Ok(self.store.tags.replace_asset_tags(asset_id, &ids).await?)
+    }
 }
 
 #[cfg(test)]

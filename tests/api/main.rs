@@ -15,6 +15,7 @@ mod sessions;
 mod sidecars;
 mod stacks;
 mod system_config;
+mod tags;
 mod timeline;
 mod trash;
 mod uploads;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::common::{double_option, timestamp};
+use crate::tags::TagResponseDto;
 use crate::users::UserResponseDto;
 
 string_enum! {
@@ -145,23 +146,6 @@ pub struct ExifResponseDto {
     pub projection_type: Option<String>,
     /// 1–5 stars, or -1 for rejected.
     pub rating: Option<i32>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TagResponseDto {
-    pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parent_id: Option<String>,
-    pub name: String,
-    /// Full path, e.g. "Places/Paris".
-    pub value: String,
-    #[serde(with = "timestamp")]
-    pub created_at: DateTime<Utc>,
-    #[serde(with = "timestamp")]
-    pub updated_at: DateTime<Utc>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub color: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

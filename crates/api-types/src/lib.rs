@@ -21,5 +21,6 @@ pub mod server;
 pub mod sessions;
 pub mod stacks;
 pub mod system_config;
+pub mod tags;
 pub mod timeline;
 pub mod users;

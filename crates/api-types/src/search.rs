@@ -37,6 +37,13 @@ pub struct MetadataSearchDto {
     pub page: Option<i64>,
     #[serde(default)]
     pub size: Option<i64>,
+    /// Every one must match (or a descendant); `null` asks for untagged assets.
+    #[serde(
+        default,
+        deserialize_with = "crate::common::double_option::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub tag_ids: Option<Option<Vec<Uuid>>>,
     #[serde(default)]
     pub taken_after: Option<DateTime<Utc>>,
     #[serde(default)]

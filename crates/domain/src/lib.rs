@@ -15,6 +15,7 @@ pub mod sessions;
 pub mod stacks;
 pub mod storage;
 pub mod system_config;
+pub mod tags;
 pub mod timeline;
 pub mod uploads;
 pub mod users;

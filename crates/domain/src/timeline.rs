@@ -11,6 +11,7 @@ use crate::{Domain, DomainError, DomainResult};
 pub struct TimelineQuery {
     pub user_id: Option<Uuid>,
     pub album_id: Option<Uuid>,
+    pub tag_id: Option<Uuid>,
     pub is_favorite: Option<bool>,
     pub is_trashed: Option<bool>,
     pub visibility: Option<String>,
@@ -43,6 +44,10 @@ impl Domain {
             with_stacked: q.with_stacked,
             ..TimelineFilter::default()
         };
+        if let Some(tag) = q.tag_id {
+            self.require_tag(auth, tag, "tag.read").await?;
+            filter.tag_id = Some(tag);
+        }
         match q.album_id {
             // An album shows every member's assets in it.
             Some(album) => {

@@ -12,6 +12,7 @@ use shoebox_api_types::assets::{
 };
 use shoebox_api_types::permission::Permission;
 use shoebox_api_types::sessions::SessionResponseDto;
+use shoebox_api_types::tags::TagResponseDto;
 use shoebox_api_types::users::{
     UserAdminResponseDto, UserAvatarColor, UserResponseDto, UserStatus,
 };
@@ -205,5 +206,17 @@ pub fn asset_stack(s: &StackRecord) -> AssetStackResponseDto {
         id: s.id.to_string(),
         primary_asset_id: s.primary_asset_id.to_string(),
         asset_count: s.asset_ids.len() as i64,
+    }
+}
+
+pub fn tag(t: &TagRecord) -> TagResponseDto {
+    TagResponseDto {
+        id: t.id.to_string(),
+        parent_id: t.parent_id.map(|p| p.to_string()),
+        name: t.value.rsplit('/').next().unwrap_or_default().to_string(),
+        value: t.value.clone(),
+        created_at: t.created_at,
+        updated_at: t.updated_at,
+        color: t.color.clone(),
     }
 }

@@ -11,6 +11,7 @@ use crate::SqlStore;
 use crate::codec::*;
 use crate::id_lists::{CHUNK, execute_for_ids, fetch_for_ids, placeholders};
 use crate::search::{Arg, Conditions};
+use crate::tags::ASSETS_UNDER_TAG;
 
 /// A case-insensitive `LIKE … ESCAPE '\'` pattern matching `text` anywhere.
 fn like_pattern(text: &str) -> String {
@@ -349,6 +350,18 @@ impl AssetRepo for SqlStore {
         }
         if s.not_in_album {
             c.push_plain("NOT EXISTS (SELECT 1 FROM album_assets x WHERE x.asset_id = a.id)");
+        }
+        match s.tag_ids.as_deref() {
+            Some([]) => {
+                c.push_plain("NOT EXISTS (SELECT 1 FROM tag_assets x WHERE x.asset_id = a.id)")
+            }
+            Some(tags) => tags.iter().for_each(|tag| {
+                c.push(
+                    &format!("a.id IN ({ASSETS_UNDER_TAG})"),
+                    Arg::Text(tag.to_string()),
+                )
+            }),
+            None => {}
         }
         if let Some(checksum) = &s.checksum {
             c.push("a.checksum = ?", Arg::Bytes(checksum.clone()));

@@ -17,6 +17,7 @@ mod search;
 mod sessions;
 mod stacks;
 mod system;
+mod tags;
 mod timeline;
 mod users;
 
@@ -125,6 +126,7 @@ pub async fn open(url: &str) -> Result<Store, StoreError> {
         albums: sql.clone(),
         partners: sql.clone(),
         stacks: sql.clone(),
+        tags: sql.clone(),
         system: sql.clone(),
         jobs: sql,
     })

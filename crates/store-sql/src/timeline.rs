@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::codec::*;
 use crate::id_lists::fetch_for_ids;
 use crate::search::{Arg, Conditions};
+use crate::tags::ASSETS_UNDER_TAG;
 use crate::{Backend, SqlStore};
 
 fn conditions(f: &TimelineFilter) -> Conditions {
@@ -25,6 +26,12 @@ fn conditions(f: &TimelineFilter) -> Conditions {
         c.push(
             "a.id IN (SELECT asset_id FROM album_assets WHERE album_id = ?)",
             Arg::Text(album.to_string()),
+        );
+    }
+    if let Some(tag) = f.tag_id {
+        c.push(
+            &format!("a.id IN ({ASSETS_UNDER_TAG})"),
+            Arg::Text(tag.to_string()),
         );
     }
     if let Some(fav) = f.is_favorite {
@@ -53,10 +60,10 @@ const STACKED_BEHIND: &str =
     "SELECT 1 FROM stacks s WHERE s.id = a.stack_id AND s.primary_asset_id <> a.id";
 
 /// The same filter over the `timeline_months` counts (migration 0004), when
-/// they can answer it: they are kept per owner, so an album's timeline, which
-/// is not, scans the assets instead.
+/// they can answer it: they are kept per owner, so an album's or a tag's
+/// timeline, which is not, scans the assets instead.
 fn count_conditions(f: &TimelineFilter) -> Option<Conditions> {
-    if f.album_id.is_some() || f.owner_ids.is_empty() {
+    if f.album_id.is_some() || f.tag_id.is_some() || f.owner_ids.is_empty() {
         return None;
     }
     let mut c = Conditions::default();

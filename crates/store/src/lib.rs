@@ -22,6 +22,7 @@ pub struct Store {
     pub albums: Arc<dyn AlbumRepo>,
     pub partners: Arc<dyn PartnerRepo>,
     pub stacks: Arc<dyn StackRepo>,
+    pub tags: Arc<dyn TagRepo>,
     pub system: Arc<dyn SystemRepo>,
     pub jobs: Arc<dyn JobRepo>,
 }

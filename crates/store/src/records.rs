@@ -238,6 +238,8 @@ pub struct TimelineFilter {
     /// Owners whose assets show; empty means no owner restriction (an album's timeline).
     pub owner_ids: Vec<Uuid>,
     pub album_id: Option<Uuid>,
+    /// Assets carrying this tag or one below it.
+    pub tag_id: Option<Uuid>,
     pub is_favorite: Option<bool>,
     pub is_trashed: bool,
     /// `None` means timeline and archive, as in Immich.
@@ -394,6 +396,19 @@ pub struct AlbumAssetSummary {
     pub last_modified_asset_timestamp: Option<DateTime<Utc>>,
 }
 
+/// A user's tag. `value` is its full path ("Places/France/Paris"), unique per
+/// user; `parent_id` is the tag one level up, when there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagRecord {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub value: String,
+    pub parent_id: Option<Uuid>,
+    pub color: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
 /// A metadata search over one owner's assets; `None` fields do not filter.
 #[derive(Debug, Clone, Default)]
 pub struct AssetSearch {
@@ -401,6 +416,9 @@ pub struct AssetSearch {
     pub id: Option<Uuid>,
     pub album_ids: Vec<Uuid>,
     pub not_in_album: bool,
+    /// Assets carrying each of these tags (or one below it); `Some(empty)`
+    /// means assets without any tag.
+    pub tag_ids: Option<Vec<Uuid>>,
     pub checksum: Option<Vec<u8>>,
     /// Case-insensitive substring.
     pub original_file_name: Option<String>,

@@ -160,6 +160,44 @@ pub trait AlbumRepo: Send + Sync {
 }
 
 #[async_trait]
+pub trait TagRepo: Send + Sync {
+    async fn get(&self, id: Uuid) -> StoreResult<Option<TagRecord>>;
+    async fn get_by_value(&self, user_id: Uuid, value: &str) -> StoreResult<Option<TagRecord>>;
+    /// The user's tags, by value.
+    async fn list_for_user(&self, user_id: Uuid) -> StoreResult<Vec<TagRecord>>;
+    /// Fails with `StoreError::Conflict` when the user already has the value.
+    async fn create(&self, tag: &TagRecord) -> StoreResult<()>;
+    /// The user's tag `value`, created under `parent_id` if missing; an existing
+    /// one is moved under `parent_id`.
+    async fn upsert_value(
+        &self,
+        user_id: Uuid,
+        value: &str,
+        parent_id: Option<Uuid>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<TagRecord>;
+    async fn set_color(
+        &self,
+        id: Uuid,
+        color: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<TagRecord>>;
+    /// Removes the tag, the tags below it and their links to assets.
+    async fn delete(&self, id: Uuid) -> StoreResult<()>;
+    /// The subset of `ids` that are tags of `user_id`.
+    async fn owned_ids(&self, user_id: Uuid, ids: &[Uuid]) -> StoreResult<Vec<Uuid>>;
+    /// The subset of `asset_ids` that carry the tag itself.
+    async fn tagged_asset_ids(&self, tag_id: Uuid, asset_ids: &[Uuid]) -> StoreResult<Vec<Uuid>>;
+    /// Links each (tag, asset) pair not yet linked; returns how many were new.
+    async fn add_assets(&self, links: &[(Uuid, Uuid)]) -> StoreResult<u64>;
+    async fn remove_assets(&self, tag_id: Uuid, asset_ids: &[Uuid]) -> StoreResult<()>;
+    /// Makes `tag_ids` the asset's only tags.
+    async fn replace_asset_tags(&self, asset_id: Uuid, tag_ids: &[Uuid]) -> StoreResult<()>;
+    /// The tags on the asset itself, by value.
+    async fn tags_of_asset(&self, asset_id: Uuid) -> StoreResult<Vec<TagRecord>>;
+}
+
+#[async_trait]
 pub trait SystemRepo: Send + Sync {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::asset_id_of;
 use super::video::video_job_error;
 use crate::assets::zone_name;
-use crate::{Domain, DomainResult};
+use crate::{Domain, DomainError, DomainResult};
 
 pub const JOB_NAME: &str = "AssetExtractMetadata";
 
@@ -200,14 +200,18 @@ impl JobHandler for ExtractMetadata {
             Ok((meta, place)) => {
                 let mut update = update_from(&meta, place, &asset, Utc::now());
                 update.duration = duration;
-                let saved = store.assets.save_metadata(id, &update).await;
-                // Whichever half of a live photo arrives second completes the pair.
-                let saved = match saved {
-                    Ok(()) if update.live_photo_cid.is_some() => {
-                        store.assets.link_live_photo(id).await.map(|_| ())
+                let saved = async {
+                    store.assets.save_metadata(id, &update).await?;
+                    self.domain
+                        .apply_file_tags(asset.owner_id, id, &meta.tags)
+                        .await?;
+                    // Whichever half of a live photo arrives second completes the pair.
+                    if update.live_photo_cid.is_some() {
+                        store.assets.link_live_photo(id).await?;
                     }
-                    other => other,
+                    Ok::<_, DomainError>(())
                 }
+                .await
                 .map_err(|e| JobError::transient(e.to_string()));
                 match (saved, meta.motion_photo) {
                     (Ok(()), Some(motion)) if asset.kind == AssetKind::Image => self

@@ -129,7 +129,7 @@ fn failure_reason(f: BulkFailure) -> BulkIdErrorReason {
     }
 }
 
-fn bulk_response(results: BulkResult) -> Json<Vec<BulkIdResponseDto>> {
+pub(crate) fn bulk_response(results: BulkResult) -> Json<Vec<BulkIdResponseDto>> {
     Json(
         results
             .into_iter()

@@ -279,6 +279,9 @@ async fn get_one(
     if let Some(stack) = state.domain.stack_of(id).await? {
         body.stack = Some(dto::asset_stack(&stack));
     }
+    // Only the single-asset view carries tags, as in Immich; lists stay one query.
+    let tags = state.domain.tags_of_asset(id).await?;
+    body.tags = Some(tags.iter().map(dto::tag).collect());
     if asset.owner_id != ctx.user_id() {
         let owner = state.domain.get_user(asset.owner_id, true).await?;
         body.owner = Some(dto::user(&owner));

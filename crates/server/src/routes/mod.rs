@@ -11,6 +11,7 @@ pub mod server;
 pub mod sessions;
 pub mod stacks;
 pub mod system_config;
+pub mod tags;
 pub mod timeline;
 pub mod trash;
 pub mod users;
@@ -33,6 +34,7 @@ pub fn api_routes() -> Router<AppState> {
         .merge(albums::routes())
         .merge(partners::routes())
         .merge(stacks::routes())
+        .merge(tags::routes())
         .merge(search::routes())
         .merge(queues::routes())
         .merge(system_config::routes())

@@ -30,6 +30,12 @@ fn to_search(dto: &MetadataSearchDto) -> ApiResult<AssetSearch> {
         id: dto.id,
         album_ids: dto.album_ids.clone().unwrap_or_default(),
         not_in_album: dto.is_not_in_album.unwrap_or(false),
+        // `null` asks for untagged assets; an empty list does not filter.
+        tag_ids: match &dto.tag_ids {
+            Some(None) => Some(Vec::new()),
+            Some(Some(ids)) if !ids.is_empty() => Some(ids.clone()),
+            _ => None,
+        },
         checksum,
         original_file_name: dto.original_file_name.clone(),
         description: dto.description.clone(),

@@ -33,6 +33,8 @@ struct Params {
     #[serde(default)]
     album_id: Option<Uuid>,
     #[serde(default)]
+    tag_id: Option<Uuid>,
+    #[serde(default)]
     is_favorite: Option<bool>,
     #[serde(default)]
     is_trashed: Option<bool>,
@@ -53,6 +55,7 @@ impl Params {
         TimelineQuery {
             user_id: self.user_id,
             album_id: self.album_id,
+            tag_id: self.tag_id,
             is_favorite: self.is_favorite,
             is_trashed: self.is_trashed,
             visibility: self.visibility.map(|v| v.as_str().to_string()),

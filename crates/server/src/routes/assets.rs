@@ -16,9 +16,10 @@ use shoebox_api_types::assets::*;
 use shoebox_api_types::permission::Permission;
 use shoebox_domain::UploadPart;
 use shoebox_domain::assets::{AssetChanges, UploadMetadata, UploadOutcome};
+use shoebox_domain::auth::AuthContext;
 use shoebox_domain::uploads::StagedUpload;
 use shoebox_media::MediaKind;
-use shoebox_store::records::{AssetKind, AssetStatsFilter};
+use shoebox_store::records::{AssetKind, AssetRecord, AssetStatsFilter};
 use tower::ServiceExt;
 use uuid::Uuid;
 
@@ -275,18 +276,28 @@ async fn get_one(
 ) -> ApiResult<Json<AssetResponseDto>> {
     let ctx = auth.require(Permission::AssetRead)?;
     let asset = state.domain.get_asset(ctx, id, "asset.read").await?;
-    let mut body = dto::asset(&asset);
-    if let Some(stack) = state.domain.stack_of(id).await? {
+    Ok(Json(single_asset(&state, ctx, &asset).await?))
+}
+
+/// One asset as its own view and its update answer show it: with its stack and tags, which
+/// lists leave out (as Immich does) to stay one query, and with its owner when that is not
+/// the caller.
+async fn single_asset(
+    state: &AppState,
+    ctx: &AuthContext,
+    asset: &AssetRecord,
+) -> ApiResult<AssetResponseDto> {
+    let mut body = dto::asset(asset);
+    if let Some(stack) = state.domain.stack_of(asset.id).await? {
         body.stack = Some(dto::asset_stack(&stack));
     }
-    // Only the single-asset view carries tags, as in Immich; lists stay one query.
-    let tags = state.domain.tags_of_asset(id).await?;
+    let tags = state.domain.tags_of_asset(asset.id).await?;
     body.tags = Some(tags.iter().map(dto::tag).collect());
     if asset.owner_id != ctx.user_id() {
         let owner = state.domain.get_user(asset.owner_id, true).await?;
         body.owner = Some(dto::user(&owner));
     }
-    Ok(Json(body))
+    Ok(body)
 }
 
 /// The fields single and bulk updates share, in the domain's terms.
@@ -316,7 +327,7 @@ async fn update_one(
         .update_assets(ctx, &[id], &asset_changes!(body))
         .await?;
     let asset = state.domain.get_asset(ctx, id, "asset.read").await?;
-    Ok(Json(dto::asset(&asset)))
+    Ok(Json(single_asset(&state, ctx, &asset).await?))
 }
 
 async fn update_many(

@@ -222,7 +222,17 @@ impl TestServer {
 
     /// Sends a request and returns the status and the JSON body (`Null` when empty or not JSON).
     pub async fn send(&self, req: reqwest::RequestBuilder) -> (StatusCode, Value) {
-        let res = req.send().await.expect("request reaches the server");
+        // A keep-alive connection the server closed after refusing an upload mid-body can
+        // still be in the pool; like a browser, a repeatable request goes once more on a
+        // fresh connection.
+        let again = req.try_clone();
+        let res = match (req.send().await, again) {
+            (Ok(res), _) => res,
+            (Err(e), Some(again)) if e.is_request() => {
+                again.send().await.expect("request reaches the server")
+            }
+            (Err(e), _) => panic!("request reaches the server: {e:?}"),
+        };
         let status = res.status();
         let bytes = res.bytes().await.expect("body reads");
         (

@@ -1,11 +1,9 @@
 //! Partner sharing DTOs.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::common::timestamp;
-use crate::users::UserAvatarColor;
+use crate::users::UserResponseDto;
 
 string_enum! {
     /// `shared-by`: partners the caller shares with; `shared-with`: partners sharing with them.
@@ -15,17 +13,12 @@ string_enum! {
     }
 }
 
-/// The other user of a partnership.
+/// The other user of a partnership: the user as everywhere else, and the timeline choice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PartnerResponseDto {
-    pub id: String,
-    pub name: String,
-    pub email: String,
-    pub profile_image_path: String,
-    pub avatar_color: UserAvatarColor,
-    #[serde(with = "timestamp")]
-    pub profile_changed_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub user: UserResponseDto,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub in_timeline: Option<bool>,
 }

@@ -11,7 +11,9 @@ use shoebox_store::Store;
 use uuid::Uuid;
 
 /// The top folders of the generated root; each holds one folder per owner.
-const GENERATED_LAYOUTS: [&str; 2] = ["thumbs", "encoded-video"];
+const THUMBS: &str = "thumbs";
+const ENCODED_VIDEO: &str = "encoded-video";
+const GENERATED_LAYOUTS: [&str; 2] = [THUMBS, ENCODED_VIDEO];
 
 #[derive(Debug, Clone)]
 pub struct MediaPaths {
@@ -115,7 +117,7 @@ impl Storage {
     pub fn generated_rel_path(owner_id: Uuid, asset_id: Uuid, kind: &str, ext: &str) -> String {
         let id = asset_id.to_string();
         format!(
-            "thumbs/{owner_id}/{}/{}/{id}-{kind}.{ext}",
+            "{THUMBS}/{owner_id}/{}/{}/{id}-{kind}.{ext}",
             &id[0..2],
             &id[2..4]
         )
@@ -125,7 +127,7 @@ impl Storage {
     pub fn encoded_video_rel_path(owner_id: Uuid, asset_id: Uuid) -> String {
         let id = asset_id.to_string();
         format!(
-            "encoded-video/{owner_id}/{}/{}/{id}.mp4",
+            "{ENCODED_VIDEO}/{owner_id}/{}/{}/{id}.mp4",
             &id[0..2],
             &id[2..4]
         )

@@ -25,14 +25,8 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn partner(p: &Partner) -> PartnerResponseDto {
-    let user = dto::user(&p.user);
     PartnerResponseDto {
-        id: user.id,
-        name: user.name,
-        email: user.email,
-        profile_image_path: user.profile_image_path,
-        avatar_color: user.avatar_color,
-        profile_changed_at: user.profile_changed_at,
+        user: dto::user(&p.user),
         in_timeline: Some(p.in_timeline),
     }
 }

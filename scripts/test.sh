@@ -44,15 +44,6 @@ if ! pg_answers "$SHOEBOX_TEST_PG_URL"; then
   start_private_postgres
 fi
 
-# Cargo names a workspace crate's artifacts by its path inside the workspace, so a shared
-# target directory may hold them built from another checkout that looks up to date. Only
-# the dependencies are reused; this workspace's own crates are always built afresh.
-workspace_crates=()
-for manifest in crates/*/Cargo.toml tests/Cargo.toml; do
-  workspace_crates+=(-p "$(sed -n 's/^name = "\(.*\)"/\1/p' "$manifest" | head -n 1)")
-done
-cargo clean "${workspace_crates[@]}"
-
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 

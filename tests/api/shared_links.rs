@@ -49,7 +49,11 @@ async fn owner_creates_lists_updates_and_deletes_links(s: &TestServer) {
     let (_, me) = s.get(&admin, "/users/me").await;
     let (album, inside, _) = album_with_photo(s, &admin).await;
 
+    let (_, before) = s.get(&admin, &format!("/albums/{album}")).await;
+    assert_eq!(before["hasSharedLink"], false);
     let album_link = create(s, &admin, json!({"type": "ALBUM", "albumId": album})).await;
+    let (_, after) = s.get(&admin, &format!("/albums/{album}")).await;
+    assert_eq!(after["hasSharedLink"], true);
     assert_eq!(album_link["type"], "ALBUM");
     assert_eq!(album_link["userId"], me["id"]);
     assert_eq!(album_link["album"]["id"], album.as_str());

@@ -19,6 +19,8 @@ pub struct AlbumView {
     /// Members other than the owner, with their roles.
     pub members: Vec<(UserRecord, String)>,
     pub summary: AlbumAssetSummary,
+    /// Whether some shared link shares the album.
+    pub has_shared_link: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -489,6 +491,7 @@ impl Domain {
         let ids: Vec<Uuid> = albums.iter().map(|a| a.id).collect();
         let mut members = self.store.albums.users_of(&ids).await?;
         let mut summaries = self.store.albums.summaries(&ids).await?;
+        let linked = id_set(self.store.shared_links.shared_album_ids(&ids).await?);
         let mut users: HashMap<Uuid, UserRecord> = HashMap::new();
         let mut views = Vec::with_capacity(albums.len());
         for album in albums {
@@ -507,6 +510,7 @@ impl Domain {
                     .map(|m| (users[&m.user_id].clone(), m.role))
                     .collect(),
                 summary: summaries.remove(&album.id).unwrap_or_default(),
+                has_shared_link: linked.contains(&album.id),
                 album,
             });
         }

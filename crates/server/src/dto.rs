@@ -196,7 +196,7 @@ pub fn album(view: &AlbumView) -> AlbumResponseDto {
         start_date: view.summary.start_date.map(|d| d.and_utc()),
         end_date: view.summary.end_date.map(|d| d.and_utc()),
         last_modified_asset_timestamp: view.summary.last_modified_asset_timestamp,
-        has_shared_link: false,
+        has_shared_link: view.has_shared_link,
         is_activity_enabled: a.is_activity_enabled,
         order: AssetOrder::from_str(&a.order).ok(),
         shared: !view.members.is_empty(),

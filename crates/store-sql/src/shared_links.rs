@@ -203,6 +203,14 @@ impl SharedLinkRepo for SqlStore {
         .await
     }
 
+    async fn shared_album_ids(&self, album_ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
+        let rows = fetch_for_ids(&self.pool, &[], album_ids, |list| {
+            format!("SELECT DISTINCT album_id FROM shared_links WHERE album_id IN ({list})")
+        })
+        .await?;
+        rows.iter().map(|r| get_uuid(r, "album_id")).collect()
+    }
+
     async fn visible_asset_ids(&self, id: Uuid, ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
         let rows = fetch_for_ids(&self.pool, &[id.to_string()], ids, |list| {
             format!(

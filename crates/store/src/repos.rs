@@ -316,6 +316,8 @@ pub trait SharedLinkRepo: Send + Sync {
     async fn add_assets(&self, id: Uuid, asset_ids: &[Uuid], now: DateTime<Utc>)
     -> StoreResult<()>;
     async fn remove_assets(&self, id: Uuid, asset_ids: &[Uuid]) -> StoreResult<()>;
+    /// The subset of `album_ids` that some link shares.
+    async fn shared_album_ids(&self, album_ids: &[Uuid]) -> StoreResult<Vec<Uuid>>;
     /// The subset of `ids` the link shows: its own assets, its album's, and the videos of
     /// those that are live photos; never trashed ones.
     async fn visible_asset_ids(&self, id: Uuid, ids: &[Uuid]) -> StoreResult<Vec<Uuid>>;

@@ -82,3 +82,30 @@ pub struct QueueCommandDto {
     #[serde(default)]
     pub force: Option<bool>,
 }
+
+string_enum! {
+    /// Jobs an admin can start by name (`POST /jobs`).
+    pub enum ManualJobName {
+        PersonCleanup = "person-cleanup",
+        TagCleanup = "tag-cleanup",
+        UserCleanup = "user-cleanup",
+        MemoryCleanup = "memory-cleanup",
+        MemoryCreate = "memory-create",
+        BackupDatabase = "backup-database",
+        IntegrityMissingFiles = "integrity-missing-files",
+        IntegrityUntrackedFiles = "integrity-untracked-files",
+        IntegrityChecksumMismatch = "integrity-checksum-mismatch",
+        IntegrityMissingFilesRefresh = "integrity-missing-files-refresh",
+        IntegrityUntrackedFilesRefresh = "integrity-untracked-files-refresh",
+        IntegrityChecksumMismatchRefresh = "integrity-checksum-mismatch-refresh",
+        IntegrityMissingFilesDeleteAll = "integrity-missing-files-delete-all",
+        IntegrityUntrackedFilesDeleteAll = "integrity-untracked-files-delete-all",
+        IntegrityChecksumMismatchDeleteAll = "integrity-checksum-mismatch-delete-all",
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobCreateDto {
+    pub name: ManualJobName,
+}

@@ -561,3 +561,12 @@ pub struct TagsUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sidebar_web: Option<bool>,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateProfileImageResponseDto {
+    pub user_id: String,
+    pub profile_image_path: String,
+    #[serde(with = "timestamp")]
+    pub profile_changed_at: DateTime<Utc>,
+}

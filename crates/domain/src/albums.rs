@@ -19,6 +19,8 @@ pub struct AlbumView {
     /// Members other than the owner, with their roles.
     pub members: Vec<(UserRecord, String)>,
     pub summary: AlbumAssetSummary,
+    /// Whether some shared link shares the album.
+    pub has_shared_link: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -48,8 +50,60 @@ pub enum BulkFailure {
 
 pub type BulkResult = Vec<(Uuid, Result<(), BulkFailure>)>;
 
-fn id_set(ids: Vec<Uuid>) -> HashSet<Uuid> {
+pub(crate) fn id_set(ids: Vec<Uuid>) -> HashSet<Uuid> {
     ids.into_iter().collect()
+}
+
+/// Per-id outcomes of adding `ids` to a collection that already holds `present`, when the
+/// caller may add only `allowed`: each id once, duplicates and refusals reported. Returns the
+/// outcomes and the ids to add.
+pub(crate) fn plan_additions(
+    ids: &[Uuid],
+    present: &HashSet<Uuid>,
+    allowed: &HashSet<Uuid>,
+) -> (BulkResult, Vec<Uuid>) {
+    let mut seen = HashSet::new();
+    let mut to_add = Vec::new();
+    let results = ids
+        .iter()
+        .map(|asset| {
+            let outcome = if present.contains(asset) || !seen.insert(*asset) {
+                Err(BulkFailure::Duplicate)
+            } else if !allowed.contains(asset) {
+                Err(BulkFailure::NoPermission)
+            } else {
+                to_add.push(*asset);
+                Ok(())
+            };
+            (*asset, outcome)
+        })
+        .collect();
+    (results, to_add)
+}
+
+/// Per-id outcomes of removing `ids` from a collection holding `present`, where `may_remove`
+/// says which of those the caller may take out. Returns the outcomes and the ids to remove.
+pub(crate) fn plan_removals(
+    ids: &[Uuid],
+    present: &HashSet<Uuid>,
+    may_remove: impl Fn(&Uuid) -> bool,
+) -> (BulkResult, Vec<Uuid>) {
+    let mut to_remove = Vec::new();
+    let results = ids
+        .iter()
+        .map(|asset| {
+            let outcome = if !present.contains(asset) {
+                Err(BulkFailure::NotFound)
+            } else if !may_remove(asset) {
+                Err(BulkFailure::NoPermission)
+            } else {
+                to_remove.push(*asset);
+                Ok(())
+            };
+            (*asset, outcome)
+        })
+        .collect();
+    (results, to_remove)
 }
 
 const ROLES: &[&str] = &["editor", "viewer"];
@@ -146,6 +200,15 @@ impl Domain {
         let Some(album) = self.store.albums.get(id).await? else {
             return Ok(None);
         };
+        // A link's visitor sees its album only; one that allows uploads may add to it.
+        if let Some(link) = &auth.shared_link {
+            let role = if link.allow_upload {
+                "editor"
+            } else {
+                "viewer"
+            };
+            return Ok((link.album_id == Some(id)).then(|| (album, role.into())));
+        }
         if album.owner_id == auth.user_id() {
             return Ok(Some((album, "owner".into())));
         }
@@ -158,7 +221,7 @@ impl Domain {
     }
 
     /// The album, if the caller has one of `roles` in it.
-    async fn album_with_role(
+    pub(crate) async fn album_with_role(
         &self,
         auth: &AuthContext,
         id: Uuid,
@@ -243,23 +306,8 @@ impl Domain {
         self.album_with_role(auth, id, &["owner", "editor"], "albumAsset.create")
             .await?;
         let present = id_set(self.store.albums.contained_asset_ids(id, ids).await?);
-        let readable = id_set(self.store.assets.readable_ids(auth.user_id(), ids).await?);
-        let mut seen = HashSet::new();
-        let mut to_add = Vec::new();
-        let results = ids
-            .iter()
-            .map(|asset| {
-                let outcome = if present.contains(asset) || !seen.insert(*asset) {
-                    Err(BulkFailure::Duplicate)
-                } else if !readable.contains(asset) {
-                    Err(BulkFailure::NoPermission)
-                } else {
-                    to_add.push(*asset);
-                    Ok(())
-                };
-                (*asset, outcome)
-            })
-            .collect();
+        let readable = id_set(self.readable_asset_ids(auth, ids, "asset.share").await?);
+        let (results, to_add) = plan_additions(ids, &present, &readable);
         if !to_add.is_empty() {
             self.store
                 .albums
@@ -303,21 +351,9 @@ impl Domain {
             .await?;
         let present = id_set(self.store.albums.contained_asset_ids(id, ids).await?);
         let owned = id_set(self.store.assets.owned_ids(auth.user_id(), ids).await?);
-        let mut to_remove = Vec::new();
-        let results = ids
-            .iter()
-            .map(|asset| {
-                let outcome = if !present.contains(asset) {
-                    Err(BulkFailure::NotFound)
-                } else if role != "owner" && !owned.contains(asset) {
-                    Err(BulkFailure::NoPermission)
-                } else {
-                    to_remove.push(*asset);
-                    Ok(())
-                };
-                (*asset, outcome)
-            })
-            .collect();
+        let (results, to_remove) = plan_removals(ids, &present, |asset| {
+            role == "owner" || owned.contains(asset)
+        });
         if !to_remove.is_empty() {
             self.store
                 .albums
@@ -446,7 +482,7 @@ impl Domain {
         Ok((owned, shared, not_shared))
     }
 
-    async fn album_view(&self, album: AlbumRecord) -> DomainResult<AlbumView> {
+    pub(crate) async fn album_view(&self, album: AlbumRecord) -> DomainResult<AlbumView> {
         let mut views = self.album_views(vec![album]).await?;
         Ok(views.remove(0))
     }
@@ -455,6 +491,7 @@ impl Domain {
         let ids: Vec<Uuid> = albums.iter().map(|a| a.id).collect();
         let mut members = self.store.albums.users_of(&ids).await?;
         let mut summaries = self.store.albums.summaries(&ids).await?;
+        let linked = id_set(self.store.shared_links.shared_album_ids(&ids).await?);
         let mut users: HashMap<Uuid, UserRecord> = HashMap::new();
         let mut views = Vec::with_capacity(albums.len());
         for album in albums {
@@ -473,6 +510,7 @@ impl Domain {
                     .map(|m| (users[&m.user_id].clone(), m.role))
                     .collect(),
                 summary: summaries.remove(&album.id).unwrap_or_default(),
+                has_shared_link: linked.contains(&album.id),
                 album,
             });
         }

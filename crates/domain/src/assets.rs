@@ -164,6 +164,20 @@ impl Domain {
         original: StagedUpload,
         sidecar: Option<StagedUpload>,
     ) -> DomainResult<UploadOutcome> {
+        self.require_upload_access(auth)?;
+        let outcome = self.store_upload(auth, meta, original, sidecar).await?;
+        let (UploadOutcome::Created(id) | UploadOutcome::Duplicate(id)) = outcome;
+        self.add_upload_to_shared_link(auth, id).await?;
+        Ok(outcome)
+    }
+
+    async fn store_upload(
+        &self,
+        auth: &AuthContext,
+        meta: UploadMetadata,
+        original: StagedUpload,
+        sidecar: Option<StagedUpload>,
+    ) -> DomainResult<UploadOutcome> {
         let owner = auth.user_id();
         let file_name = sanitize_file_name(&meta.original_file_name)
             .ok_or_else(|| DomainError::BadRequest("The file has no usable name".into()))?;
@@ -324,9 +338,7 @@ impl Domain {
         permission: &str,
     ) -> DomainResult<AssetRecord> {
         if self
-            .store
-            .assets
-            .readable_ids(auth.user_id(), &[id])
+            .readable_asset_ids(auth, &[id], permission)
             .await?
             .is_empty()
         {
@@ -337,6 +349,26 @@ impl Domain {
             .get(id)
             .await?
             .ok_or_else(|| no_access(permission))
+    }
+
+    /// The subset of `ids` the caller may use for `permission`: a link's visitor what the
+    /// link shows and allows, anyone else what they own or is shared with them.
+    pub async fn readable_asset_ids(
+        &self,
+        auth: &AuthContext,
+        ids: &[Uuid],
+        permission: &str,
+    ) -> DomainResult<Vec<Uuid>> {
+        Ok(match &auth.shared_link {
+            Some(link) if crate::shared_links::link_allows(link, permission) => {
+                self.store
+                    .shared_links
+                    .visible_asset_ids(link.id, ids)
+                    .await?
+            }
+            Some(_) => Vec::new(),
+            None => self.store.assets.readable_ids(auth.user_id(), ids).await?,
+        })
     }
 
     /// Fails unless the caller owns every one of `ids`.

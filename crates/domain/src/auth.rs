@@ -1,10 +1,13 @@
 //! Who is calling, and may they: sign-up, login, token and API-key checks.
 
 use chrono::{Duration, Utc};
-use shoebox_store::records::{ApiKeyRecord, SessionRecord, UserPatch, UserRecord};
+use shoebox_store::records::{
+    ApiKeyRecord, SessionRecord, SharedLinkRecord, UserPatch, UserRecord,
+};
 use uuid::Uuid;
 
 use crate::secrets::{hash_password, hash_secret, new_secret, verify_password};
+use crate::shared_links::normalize_link_key;
 use crate::users::{NewUser, normalize_email};
 use crate::{Domain, DomainError, DomainResult};
 
@@ -17,10 +20,14 @@ pub struct AuthContext {
     pub user: UserRecord,
     pub session_id: Option<Uuid>,
     pub api_key: Option<ApiKeyRecord>,
+    /// Set when the caller is a visitor of a shared link; `user` is then the link's owner and
+    /// the caller may read only what the link shows.
+    pub shared_link: Option<SharedLinkRecord>,
 }
 
 impl AuthContext {
-    /// Sessions carry every permission; API keys carry the ones they were given.
+    /// Sessions and shared links carry every permission (a link's reach is limited by the
+    /// access checks instead); API keys carry the ones they were given.
     pub fn has_permission(&self, permission: &str) -> bool {
         match &self.api_key {
             None => true,
@@ -38,6 +45,8 @@ impl AuthContext {
 pub enum Credential {
     AccessToken(String),
     ApiKey(String),
+    SharedLinkKey(String),
+    SharedLinkSlug(String),
 }
 
 /// What a client reported about itself when logging in.
@@ -71,6 +80,7 @@ impl Domain {
                     user,
                     session_id: None,
                     api_key: Some(key),
+                    shared_link: None,
                 })
             }
             Credential::AccessToken(token) => {
@@ -92,9 +102,45 @@ impl Domain {
                     user,
                     session_id: Some(session.id),
                     api_key: None,
+                    shared_link: None,
                 })
             }
+            Credential::SharedLinkKey(key) => {
+                let link = self
+                    .store
+                    .shared_links
+                    .get_by_key(&normalize_link_key(key))
+                    .await?;
+                self.shared_link_visitor(link, "Invalid share key").await
+            }
+            Credential::SharedLinkSlug(slug) => {
+                let link = self.store.shared_links.get_by_slug(slug).await?;
+                self.shared_link_visitor(link, "Invalid share slug").await
+            }
         }
+    }
+
+    /// A visitor of `link`, acting as its owner, unless the link is missing or expired.
+    async fn shared_link_visitor(
+        &self,
+        link: Option<SharedLinkRecord>,
+        invalid: &str,
+    ) -> DomainResult<AuthContext> {
+        let link = link
+            .filter(|l| l.expires_at.is_none_or(|t| t > Utc::now()))
+            .ok_or_else(|| DomainError::Unauthorized(invalid.into()))?;
+        let user = self
+            .store
+            .users
+            .get(link.user_id, false)
+            .await?
+            .ok_or_else(|| DomainError::Unauthorized(invalid.into()))?;
+        Ok(AuthContext {
+            user,
+            session_id: None,
+            api_key: None,
+            shared_link: Some(link),
+        })
     }
 
     async fn active_user(&self, id: Uuid) -> DomainResult<UserRecord> {

@@ -57,6 +57,12 @@ impl Domain {
                     filter.owner_ids = vec![user];
                 }
             }
+            // A link's visitor browses only its album.
+            None if auth.shared_link.is_some() => {
+                return Err(DomainError::BadRequest(
+                    "Not found or no timeline.read access".into(),
+                ));
+            }
             None => {
                 let me = auth.user_id();
                 let user = q.user_id.unwrap_or(me);

@@ -196,7 +196,10 @@ impl Domain {
             ));
         }
         if force {
-            let paths = self.store.assets.file_paths_of_owner(id).await?;
+            let mut paths = self.store.assets.file_paths_of_owner(id).await?;
+            if !user.profile_image_path.is_empty() {
+                paths.push(user.profile_image_path.clone());
+            }
             self.store.users.delete(id).await?;
             self.storage.remove_originals(&paths).await;
             self.storage.remove_generated_of_owner(id).await;

@@ -12,11 +12,13 @@ use shoebox_api_types::assets::{
 };
 use shoebox_api_types::permission::Permission;
 use shoebox_api_types::sessions::SessionResponseDto;
+use shoebox_api_types::shared_links::{SharedLinkResponseDto, SharedLinkType};
 use shoebox_api_types::tags::TagResponseDto;
 use shoebox_api_types::users::{
     UserAdminResponseDto, UserAvatarColor, UserResponseDto, UserStatus,
 };
 use shoebox_domain::albums::AlbumView;
+use shoebox_domain::shared_links::SharedLinkView;
 use shoebox_store::records::*;
 use uuid::Uuid;
 
@@ -194,7 +196,7 @@ pub fn album(view: &AlbumView) -> AlbumResponseDto {
         start_date: view.summary.start_date.map(|d| d.and_utc()),
         end_date: view.summary.end_date.map(|d| d.and_utc()),
         last_modified_asset_timestamp: view.summary.last_modified_asset_timestamp,
-        has_shared_link: false,
+        has_shared_link: view.has_shared_link,
         is_activity_enabled: a.is_activity_enabled,
         order: AssetOrder::from_str(&a.order).ok(),
         shared: !view.members.is_empty(),
@@ -218,5 +220,52 @@ pub fn tag(t: &TagRecord) -> TagResponseDto {
         created_at: t.created_at,
         updated_at: t.updated_at,
         color: t.color.clone(),
+    }
+}
+
+/// An asset as a link that hides metadata shows it: what a viewer needs to display it and
+/// nothing about where, when exactly, or with what it was taken (as Immich strips it).
+pub fn strip_metadata(mut a: AssetResponseDto) -> AssetResponseDto {
+    a.exif_info = None;
+    a.tags = None;
+    a.people = None;
+    a.owner = None;
+    a.stack = None;
+    a.original_path = String::new();
+    a.original_file_name = String::new();
+    a.checksum = String::new();
+    a.has_metadata = false;
+    a
+}
+
+/// A shared link; `strip` hides its assets' metadata (for visitors of a link without
+/// `showMetadata`).
+pub fn shared_link(view: &SharedLinkView, strip: bool) -> SharedLinkResponseDto {
+    let l = &view.link;
+    SharedLinkResponseDto {
+        id: l.id.to_string(),
+        description: l.description.clone(),
+        password: l.password.clone(),
+        user_id: l.user_id.to_string(),
+        key: l.key.clone(),
+        link_type: SharedLinkType::from_str(&l.link_type).unwrap_or(SharedLinkType::Individual),
+        created_at: l.created_at,
+        expires_at: l.expires_at,
+        assets: view
+            .assets
+            .iter()
+            .map(|a| {
+                if strip {
+                    strip_metadata(asset(a))
+                } else {
+                    asset(a)
+                }
+            })
+            .collect(),
+        album: view.album.as_ref().map(album),
+        allow_upload: l.allow_upload,
+        allow_download: l.allow_download,
+        show_metadata: l.show_metadata,
+        slug: l.slug.clone(),
     }
 }

@@ -2,6 +2,7 @@
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use shoebox_api_types::permission::Permission;
@@ -11,9 +12,20 @@ use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 
 pub const ACCESS_TOKEN_COOKIE: &str = "immich_access_token";
+/// Tokens (comma-separated) of the password-protected links the visitor logged in to.
+pub const SHARED_LINK_TOKEN_COOKIE: &str = "immich_shared_link_token";
 
-/// The authenticated caller. Rejects with 401 when no valid credential is present.
+/// The authenticated caller. Rejects with 401 when no valid credential is present, and with
+/// 403 a shared link's visitor: only routes that take [`SharedAuth`] serve them.
 pub struct Auth(pub AuthContext);
+
+/// The authenticated caller on a route that also serves shared-link visitors (Immich's
+/// `sharedLink: true` routes). A visitor of a password-protected link must have logged in
+/// to it (401 "Password required").
+pub struct SharedAuth(pub Auth);
+
+/// A shared-link visitor before the link's password is checked: for logging in to the link.
+pub struct SharedLinkVisitor(pub AuthContext);
 
 impl Auth {
     /// 403 unless the caller's credential grants `permission`.
@@ -37,9 +49,8 @@ impl Auth {
     }
 }
 
-fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -57,8 +68,36 @@ fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
-/// The credential a request carries, in Immich's order of precedence.
+fn query_param(parts: &Parts, name: &str) -> Option<String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(parts.uri.query()?)
+        .ok()?
+        .into_iter()
+        .find(|(k, v)| k == name && !v.is_empty())
+        .map(|(_, v)| v)
+}
+
+/// The tokens of password-protected links the visitor's cookie carries.
+pub fn shared_link_tokens(headers: &HeaderMap) -> Vec<&str> {
+    cookie(headers, SHARED_LINK_TOKEN_COOKIE)
+        .map(|v| v.split(',').filter(|t| !t.is_empty()).collect())
+        .unwrap_or_default()
+}
+
+/// The credential a request carries, in Immich's order of precedence: a shared link's key or
+/// slug first, then a session token, then an API key.
 pub fn credential(parts: &Parts) -> Option<Credential> {
+    if let Some(key) = header(parts, "x-immich-share-key")
+        .map(str::to_string)
+        .or_else(|| query_param(parts, "key"))
+    {
+        return Some(Credential::SharedLinkKey(key));
+    }
+    if let Some(slug) = header(parts, "x-immich-share-slug")
+        .map(str::to_string)
+        .or_else(|| query_param(parts, "slug"))
+    {
+        return Some(Credential::SharedLinkSlug(slug));
+    }
     if let Some(key) = header(parts, "x-api-key") {
         return Some(Credential::ApiKey(key.to_string()));
     }
@@ -72,7 +111,7 @@ pub fn credential(parts: &Parts) -> Option<Credential> {
     {
         return Some(Credential::AccessToken(token.trim().to_string()));
     }
-    cookie(parts, ACCESS_TOKEN_COOKIE).map(|t| Credential::AccessToken(t.to_string()))
+    cookie(&parts.headers, ACCESS_TOKEN_COOKIE).map(|t| Credential::AccessToken(t.to_string()))
 }
 
 impl FromRequestParts<AppState> for Auth {
@@ -82,9 +121,41 @@ impl FromRequestParts<AppState> for Auth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let SharedLinkVisitor(ctx) = SharedLinkVisitor::from_request_parts(parts, state).await?;
+        if ctx.shared_link.is_some() {
+            return Err(ApiError::forbidden("Forbidden"));
+        }
+        Ok(Auth(ctx))
+    }
+}
+
+impl FromRequestParts<AppState> for SharedLinkVisitor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let credential =
             credential(parts).ok_or_else(|| ApiError::unauthorized("Authentication required"))?;
-        Ok(Auth(state.domain.authenticate(&credential).await?))
+        Ok(SharedLinkVisitor(
+            state.domain.authenticate(&credential).await?,
+        ))
+    }
+}
+
+impl FromRequestParts<AppState> for SharedAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let SharedLinkVisitor(ctx) = SharedLinkVisitor::from_request_parts(parts, state).await?;
+        state
+            .domain
+            .require_shared_link_login(&ctx, &shared_link_tokens(&parts.headers))?;
+        Ok(SharedAuth(Auth(ctx)))
     }
 }
 

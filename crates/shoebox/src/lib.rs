@@ -71,6 +71,8 @@ pub struct BoundServer {
     listener: TcpListener,
     router: Router,
     workers: Option<WorkerPool>,
+    /// Queues the nightly jobs; only where this process runs workers.
+    nightly: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl BoundServer {
@@ -83,12 +85,16 @@ impl BoundServer {
         let workers = config
             .workers
             .then(|| start_workers(&domain, &config.storage));
+        let nightly = config
+            .workers
+            .then(|| tokio::spawn(domain.clone().run_nightly_tasks()));
         let router = shoebox_server::router(domain, ServerSettings::default());
         Ok(Self {
             addr,
             listener,
             router,
             workers,
+            nightly,
         })
     }
 
@@ -97,6 +103,9 @@ impl BoundServer {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         shoebox_server::serve(self.listener, self.router, shutdown).await?;
+        if let Some(nightly) = self.nightly {
+            nightly.abort();
+        }
         if let Some(workers) = self.workers {
             workers.shutdown().await;
         }

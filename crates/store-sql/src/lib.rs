@@ -13,9 +13,12 @@ mod assets;
 mod codec;
 mod id_lists;
 mod jobs;
+mod map;
+mod memories;
 mod partners;
 mod search;
 mod sessions;
+mod shared_links;
 mod stacks;
 mod system;
 mod tags;
@@ -129,6 +132,9 @@ pub async fn open(url: &str) -> Result<Store, StoreError> {
         stacks: sql.clone(),
         tags: sql.clone(),
         system: sql.clone(),
+        shared_links: sql.clone(),
+        map: sql.clone(),
+        memories: sql.clone(),
         jobs: sql,
     })
 }

@@ -166,11 +166,16 @@ impl UserRepo for SqlStore {
         if let Some(v) = p.deleted_at {
             current.deleted_at = v;
         }
+        if let Some(v) = &p.profile_image_path {
+            current.profile_image_path = v.clone();
+            current.profile_changed_at = now;
+        }
         current.updated_at = now;
         sqlx::query(
             "UPDATE users SET email = $2, name = $3, password_hash = $4, is_admin = $5, avatar_color = $6, \
              storage_label = $7, quota_size_bytes = $8, should_change_password = $9, status = $10, \
-             preferences = $11, deleted_at = $12, updated_at = $13 WHERE id = $1",
+             preferences = $11, deleted_at = $12, updated_at = $13, profile_image_path = $14, \
+             profile_changed_at = $15 WHERE id = $1",
         )
         .bind(id.to_string())
         .bind(&current.email)
@@ -185,6 +190,8 @@ impl UserRepo for SqlStore {
         .bind(current.preferences.as_ref().map(|p| p.to_string()))
         .bind(current.deleted_at.map(ts))
         .bind(ts(now))
+        .bind(&current.profile_image_path)
+        .bind(ts(current.profile_changed_at))
         .execute(&self.pool)
         .await
         .map_err(db_err)?;

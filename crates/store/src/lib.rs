@@ -25,4 +25,7 @@ pub struct Store {
     pub tags: Arc<dyn TagRepo>,
     pub system: Arc<dyn SystemRepo>,
     pub jobs: Arc<dyn JobRepo>,
+    pub shared_links: Arc<dyn SharedLinkRepo>,
+    pub map: Arc<dyn MapRepo>,
+    pub memories: Arc<dyn MemoryRepo>,
 }

@@ -38,6 +38,9 @@ pub struct UserPatch {
     pub status: Option<String>,
     pub preferences: Option<serde_json::Value>,
     pub deleted_at: Option<Option<DateTime<Utc>>>,
+    /// Relative to the originals root; empty for none. Setting it also stamps
+    /// `profile_changed_at`.
+    pub profile_image_path: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -565,4 +568,104 @@ pub struct StackRecord {
     pub owner_id: Uuid,
     pub primary_asset_id: Uuid,
     pub asset_ids: Vec<Uuid>,
+}
+
+/// A link that lets anyone holding its key (or slug) read an album or chosen assets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedLinkRecord {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    /// The secret, base64url as clients send it.
+    pub key: String,
+    /// `ALBUM` or `INDIVIDUAL`.
+    pub link_type: String,
+    pub album_id: Option<Uuid>,
+    pub description: Option<String>,
+    pub password: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub allow_upload: bool,
+    pub allow_download: bool,
+    pub show_metadata: bool,
+    pub slug: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Fields a link update may change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct SharedLinkPatch {
+    pub description: Option<Option<String>>,
+    pub password: Option<Option<String>>,
+    pub expires_at: Option<Option<DateTime<Utc>>>,
+    pub allow_upload: Option<bool>,
+    pub allow_download: Option<bool>,
+    pub show_metadata: Option<bool>,
+    pub slug: Option<Option<String>>,
+}
+
+/// Which geotagged assets a map shows.
+#[derive(Debug, Clone, Default)]
+pub struct MapMarkerFilter {
+    /// Assets of these owners show...
+    pub owner_ids: Vec<Uuid>,
+    /// ...and those in albums this user owns or is a member of.
+    pub albums_of: Option<Uuid>,
+    /// ...or, instead of both, only those of this album.
+    pub album_id: Option<Uuid>,
+    /// Archived assets show too (timeline ones always do).
+    pub with_archived: bool,
+    pub is_favorite: Option<bool>,
+    pub file_created_after: Option<DateTime<Utc>>,
+    pub file_created_before: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapMarker {
+    pub id: Uuid,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub country: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemoryRecord {
+    pub id: Uuid,
+    pub owner_id: Uuid,
+    /// `on_this_day`.
+    pub memory_type: String,
+    pub data: serde_json::Value,
+    pub is_saved: bool,
+    pub memory_at: DateTime<Utc>,
+    pub seen_at: Option<DateTime<Utc>>,
+    pub show_at: Option<DateTime<Utc>>,
+    pub hide_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// Fields a memory update may change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryPatch {
+    pub is_saved: Option<bool>,
+    pub memory_at: Option<DateTime<Utc>>,
+    pub seen_at: Option<DateTime<Utc>>,
+}
+
+/// Which of a user's memories a listing shows.
+#[derive(Debug, Clone, Default)]
+pub struct MemorySearch {
+    pub id: Option<Uuid>,
+    /// Shown at this time: `show_at` (if any) not after it and `hide_at` (if any) not before.
+    pub shown_at: Option<DateTime<Utc>>,
+    /// Only memories whose `show_at` is after this time (true) or not (false).
+    pub upcoming_after: Option<(bool, DateTime<Utc>)>,
+    pub is_saved: Option<bool>,
+    pub is_trashed: bool,
+    pub memory_type: Option<String>,
+    /// `asc`, `desc` or `random`; by `memory_at`.
+    pub order: String,
+    pub offset: i64,
+    pub limit: Option<i64>,
 }

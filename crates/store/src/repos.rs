@@ -313,3 +313,63 @@ pub trait StackRepo: Send + Sync {
     /// dissolves, one whose primary went gets its earliest member as primary.
     async fn repair(&self, owner_id: Uuid) -> StoreResult<()>;
 }
+
+#[async_trait]
+pub trait SharedLinkRepo: Send + Sync {
+    /// Fails with `StoreError::Conflict` when the slug is taken.
+    async fn create(&self, link: &SharedLinkRecord, asset_ids: &[Uuid]) -> StoreResult<()>;
+    async fn get(&self, id: Uuid) -> StoreResult<Option<SharedLinkRecord>>;
+    async fn get_by_key(&self, key: &str) -> StoreResult<Option<SharedLinkRecord>>;
+    async fn get_by_slug(&self, slug: &str) -> StoreResult<Option<SharedLinkRecord>>;
+    /// The user's links, newest first, narrowed to one id or one album when given.
+    async fn list_for_user(
+        &self,
+        user_id: Uuid,
+        id: Option<Uuid>,
+        album_id: Option<Uuid>,
+    ) -> StoreResult<Vec<SharedLinkRecord>>;
+    /// Fails with `StoreError::Conflict` when the new slug is taken.
+    async fn update(&self, id: Uuid, patch: &SharedLinkPatch) -> StoreResult<()>;
+    async fn delete(&self, id: Uuid) -> StoreResult<()>;
+    /// The assets added to the link itself (not its album's), oldest taken first.
+    async fn asset_ids(&self, id: Uuid) -> StoreResult<Vec<Uuid>>;
+    async fn add_assets(&self, id: Uuid, asset_ids: &[Uuid], now: DateTime<Utc>)
+    -> StoreResult<()>;
+    async fn remove_assets(&self, id: Uuid, asset_ids: &[Uuid]) -> StoreResult<()>;
+    /// The subset of `album_ids` that some link shares.
+    async fn shared_album_ids(&self, album_ids: &[Uuid]) -> StoreResult<Vec<Uuid>>;
+    /// The subset of `ids` the link shows: its own assets, its album's, and the videos of
+    /// those that are live photos; never trashed ones.
+    async fn visible_asset_ids(&self, id: Uuid, ids: &[Uuid]) -> StoreResult<Vec<Uuid>>;
+}
+
+#[async_trait]
+pub trait MapRepo: Send + Sync {
+    /// Untrashed, geotagged assets the filter keeps, newest file first.
+    async fn markers(&self, filter: &MapMarkerFilter) -> StoreResult<Vec<MapMarker>>;
+}
+
+#[async_trait]
+pub trait MemoryRepo: Send + Sync {
+    async fn create(&self, memory: &MemoryRecord, asset_ids: &[Uuid]) -> StoreResult<()>;
+    async fn get(&self, id: Uuid) -> StoreResult<Option<MemoryRecord>>;
+    async fn search(&self, owner_id: Uuid, search: &MemorySearch)
+    -> StoreResult<Vec<MemoryRecord>>;
+    async fn count(&self, owner_id: Uuid, search: &MemorySearch) -> StoreResult<i64>;
+    async fn update(&self, id: Uuid, patch: &MemoryPatch, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn delete(&self, id: Uuid) -> StoreResult<()>;
+    /// The memories' untrashed timeline assets, oldest file first, by memory.
+    async fn asset_ids(&self, memory_ids: &[Uuid]) -> StoreResult<HashMap<Uuid, Vec<Uuid>>>;
+    /// The subset of `ids` already in the memory.
+    async fn contained_asset_ids(&self, id: Uuid, ids: &[Uuid]) -> StoreResult<Vec<Uuid>>;
+    async fn add_assets(&self, id: Uuid, ids: &[Uuid], now: DateTime<Utc>) -> StoreResult<()>;
+    async fn remove_assets(&self, id: Uuid, ids: &[Uuid], now: DateTime<Utc>) -> StoreResult<()>;
+    /// The owner's untrashed timeline assets taken on `month_day` ("MM-DD", local time) in a
+    /// year before `before_year`, as (year, ids oldest first), newest year first.
+    async fn taken_on_day(
+        &self,
+        owner_id: Uuid,
+        month_day: &str,
+        before_year: i32,
+    ) -> StoreResult<Vec<(i32, Vec<Uuid>)>>;
+}

@@ -42,6 +42,11 @@ pub fn register(workers: Workers, domain: &Domain) -> Workers {
             sidecar::handler(domain),
             Queue::Sidecar.default_concurrency(),
         )
+        .handle(
+            Queue::BackgroundTask,
+            crate::memories::handler(domain),
+            Queue::BackgroundTask.default_concurrency(),
+        )
         .limits(Arc::new(ConfiguredConcurrency(domain.clone())))
 }
 

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::dto;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth, SharedAuth};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -85,7 +85,7 @@ async fn statistics(
 
 async fn get_one(
     State(state): State<AppState>,
-    auth: Auth,
+    SharedAuth(auth): SharedAuth,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<AlbumResponseDto>> {
     let ctx = auth.require(Permission::AlbumRead)?;
@@ -143,7 +143,7 @@ pub(crate) fn bulk_response(results: BulkResult) -> Json<Vec<BulkIdResponseDto>>
 
 async fn add_assets(
     State(state): State<AppState>,
-    auth: Auth,
+    SharedAuth(auth): SharedAuth,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<BulkIdsDto>,
 ) -> ApiResult<Json<Vec<BulkIdResponseDto>>> {

@@ -26,7 +26,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::dto;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth, SharedAuth};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -119,11 +119,12 @@ fn parse_duration(fields: &HashMap<String, String>) -> ApiResult<Option<String>>
 
 async fn upload(
     State(state): State<AppState>,
-    auth: Auth,
+    SharedAuth(auth): SharedAuth,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Response> {
     let ctx = auth.require(Permission::AssetUpload)?;
+    state.domain.require_upload_access(ctx)?;
     let mut multipart = multipart.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let expected_size = headers
         .get(header::CONTENT_LENGTH)
@@ -271,12 +272,16 @@ async fn bulk_upload_check(
 
 async fn get_one(
     State(state): State<AppState>,
-    auth: Auth,
+    SharedAuth(auth): SharedAuth,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<AssetResponseDto>> {
     let ctx = auth.require(Permission::AssetRead)?;
     let asset = state.domain.get_asset(ctx, id, "asset.read").await?;
-    Ok(Json(single_asset(&state, ctx, &asset).await?))
+    let body = single_asset(&state, ctx, &asset).await?;
+    Ok(Json(match &ctx.shared_link {
+        Some(link) if !link.show_metadata => dto::strip_metadata(body),
+        _ => body,
+    }))
 }
 
 /// One asset as its own view and its update answer show it: with its stack and tags, which
@@ -390,7 +395,7 @@ async fn statistics(
 /// The original bytes, with HTTP Range and conditional requests.
 async fn download_original(
     State(state): State<AppState>,
-    auth: Auth,
+    SharedAuth(auth): SharedAuth,
     ApiPath(id): ApiPath<Uuid>,
     request: Request,
 ) -> ApiResult<Response> {
@@ -409,7 +414,7 @@ async fn download_original(
 /// with HTTP Range so players can seek.
 async fn play_video(
     State(state): State<AppState>,
-    auth: Auth,
+    SharedAuth(auth): SharedAuth,
     ApiPath(id): ApiPath<Uuid>,
     request: Request,
 ) -> ApiResult<Response> {
@@ -526,12 +531,18 @@ fn is_web_image(file_name: &str) -> bool {
 /// A preview or thumbnail, with an ETag so clients revalidate cheaply.
 async fn view_thumbnail(
     State(state): State<AppState>,
-    auth: Auth,
+    SharedAuth(auth): SharedAuth,
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(q): ApiQuery<ThumbnailQuery>,
     headers: HeaderMap,
+    uri: axum::http::Uri,
 ) -> ApiResult<Response> {
     let ctx = auth.require(Permission::AssetView)?;
+    // Relative, and with the query kept: a link's visitor needs their key there too.
+    let original = match uri.query() {
+        Some(query) => format!("original?{query}"),
+        None => "original".to_string(),
+    };
     let kind = match q.size.unwrap_or(AssetMediaSize::Thumbnail) {
         AssetMediaSize::Thumbnail => shoebox_domain::processing::thumbnails::THUMBNAIL,
         AssetMediaSize::Preview => shoebox_domain::processing::thumbnails::PREVIEW,
@@ -542,12 +553,12 @@ async fn view_thumbnail(
             if asset.kind == AssetKind::Image && !is_web_image(&asset.original_file_name) {
                 shoebox_domain::processing::thumbnails::PREVIEW
             } else {
-                return Ok((StatusCode::FOUND, [(header::LOCATION, "original")]).into_response());
+                return Ok((StatusCode::FOUND, [(header::LOCATION, original)]).into_response());
             }
         }
         _ => {
             state.domain.get_asset(ctx, id, "asset.view").await?;
-            return Ok((StatusCode::FOUND, [(header::LOCATION, "original")]).into_response());
+            return Ok((StatusCode::FOUND, [(header::LOCATION, original)]).into_response());
         }
     };
     let (file, path) = state

@@ -4,11 +4,17 @@ pub mod albums;
 pub mod api_keys;
 pub mod assets;
 pub mod auth;
+pub mod download;
+pub mod licenses;
+pub mod map;
+pub mod memories;
 pub mod partners;
+pub mod profile_images;
 pub mod queues;
 pub mod search;
 pub mod server;
 pub mod sessions;
+pub mod shared_links;
 pub mod stacks;
 pub mod system_config;
 pub mod tags;
@@ -29,6 +35,7 @@ pub fn api_routes() -> Router<AppState> {
         .merge(users_admin::routes())
         .merge(api_keys::routes())
         .merge(sessions::routes())
+        .merge(shared_links::routes())
         .merge(assets::routes())
         .merge(trash::routes())
         .merge(albums::routes())
@@ -39,4 +46,9 @@ pub fn api_routes() -> Router<AppState> {
         .merge(queues::routes())
         .merge(system_config::routes())
         .merge(timeline::routes())
+        .merge(download::routes())
+        .merge(map::routes())
+        .merge(licenses::routes())
+        .merge(profile_images::routes())
+        .merge(memories::routes())
 }

@@ -9,7 +9,7 @@ use shoebox_api_types::queues::*;
 use shoebox_domain::queues::{self, QueueStatus};
 
 use crate::AppState;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, Auth, OptionalJson};
 
 pub fn routes() -> Router<AppState> {
@@ -17,7 +17,7 @@ pub fn routes() -> Router<AppState> {
         .route("/queues", get(list))
         .route("/queues/{name}", get(get_one).put(update))
         .route("/queues/{name}/jobs", get(list_jobs).delete(empty))
-        .route("/jobs", get(list_legacy))
+        .route("/jobs", get(list_legacy).post(create_job))
         .route("/jobs/{name}", axum::routing::put(command_legacy))
 }
 
@@ -186,4 +186,23 @@ async fn command_legacy(
         .queue_command(queues::parse_queue(&name)?, command)
         .await?;
     Ok(Json(legacy_dto(&status)))
+}
+
+/// Starts a job by name; those Shoebox does not have yet are refused.
+async fn create_job(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(body): ApiJson<JobCreateDto>,
+) -> ApiResult<StatusCode> {
+    auth.require_admin(Permission::JobCreate)?;
+    match body.name {
+        ManualJobName::MemoryCreate => state.domain.queue_memory_generation().await?,
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "{} is not available yet",
+                other.as_str()
+            )));
+        }
+    }
+    Ok(StatusCode::NO_CONTENT)
 }

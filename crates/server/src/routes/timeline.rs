@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiQuery, Auth};
+use crate::extract::{ApiQuery, SharedAuth};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -68,7 +68,7 @@ impl Params {
 
 async fn buckets(
     State(state): State<AppState>,
-    auth: Auth,
+    SharedAuth(auth): SharedAuth,
     ApiQuery(params): ApiQuery<Params>,
 ) -> ApiResult<Json<Vec<TimeBucketsResponseDto>>> {
     let ctx = auth.require(Permission::AssetRead)?;
@@ -95,7 +95,7 @@ fn zoneless(t: chrono::DateTime<chrono::Utc>) -> String {
 
 async fn bucket(
     State(state): State<AppState>,
-    auth: Auth,
+    SharedAuth(auth): SharedAuth,
     ApiQuery(params): ApiQuery<Params>,
 ) -> ApiResult<Json<TimeBucketAssetResponseDto>> {
     let ctx = auth.require(Permission::AssetRead)?;

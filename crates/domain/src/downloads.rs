@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use shoebox_store::records::{AssetRecord, AssetSearch};
+use shoebox_store::records::{AssetRecord, AssetSearch, SearchOrder};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 use zip::write::SimpleFileOptions;
@@ -213,20 +213,24 @@ impl Domain {
     /// Every untrashed timeline or archived asset of the user, oldest first.
     async fn library_of(&self, user: Uuid) -> DomainResult<Vec<AssetRecord>> {
         let mut all = Vec::new();
+        let mut seen = 0;
         loop {
             let page = self
                 .store
                 .assets
                 .search(&AssetSearch {
                     owner_id: user,
-                    ascending: true,
-                    offset: all.len() as i64,
+                    order: SearchOrder::TakenAsc,
+                    offset: seen,
                     limit: PAGE,
                     ..AssetSearch::default()
                 })
                 .await?;
             let done = (page.len() as i64) < PAGE;
-            all.extend(page);
+            seen += page.len() as i64;
+            // A search leaves out only locked assets; a hidden one (the video of a live photo)
+            // goes with its still.
+            all.extend(page.into_iter().filter(|a| a.visibility != "hidden"));
             if done {
                 return Ok(all);
             }

@@ -538,10 +538,16 @@ async fn view_thumbnail(
     uri: axum::http::Uri,
 ) -> ApiResult<Response> {
     let ctx = auth.require(Permission::AssetView)?;
-    // Relative, and with the query kept: a link's visitor needs their key there too.
-    let original = match uri.query() {
-        Some(query) => format!("original?{query}"),
-        None => "original".to_string(),
+    // Relative, keeping only a link visitor's key or slug: they need it there too.
+    let share: Vec<(String, String)> =
+        serde_urlencoded::from_str::<Vec<(String, String)>>(uri.query().unwrap_or_default())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(name, _)| name == "key" || name == "slug")
+            .collect();
+    let original = match serde_urlencoded::to_string(&share) {
+        Ok(query) if !query.is_empty() => format!("original?{query}"),
+        _ => "original".to_string(),
     };
     let kind = match q.size.unwrap_or(AssetMediaSize::Thumbnail) {
         AssetMediaSize::Thumbnail => shoebox_domain::processing::thumbnails::THUMBNAIL,

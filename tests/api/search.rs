@@ -12,6 +12,7 @@ stories!(
     search_pages_with_size_and_next_page,
     search_orders_by_file_date,
     search_rejects_bad_filters,
+    search_by_camera_and_place_matches_exact_exif_values,
     another_users_assets_never_appear_in_search,
 );
 
@@ -355,5 +356,51 @@ async fn another_users_assets_never_appear_in_search(s: &TestServer) {
     assert_eq!(
         found_ids(s, &user, json!({"originalFileName": "secret"})).await,
         [theirs]
+    );
+}
+
+async fn search_by_camera_and_place_matches_exact_exif_values(s: &TestServer) {
+    use crate::processing::{corpus_file, upload_file};
+    let (Some(nikon), Some(canon)) = (
+        corpus_file("exif-samples/jpg/gps/DSCN0010.jpg"),
+        corpus_file("exif-samples/jpg/Canon_40D.jpg"),
+    ) else {
+        return;
+    };
+    let token = s.admin().await;
+    let nikon = upload_file(s, &token, &nikon).await;
+    let canon = upload_file(s, &token, &canon).await;
+    let plain = upload_named(s, &token, "no-exif.jpg").await;
+    s.queue_settles(&token, "metadataExtraction").await;
+
+    let by = |body: Value| found_ids(s, &token, body);
+    assert_eq!(
+        by(json!({"model": "COOLPIX P6000"})).await,
+        vec![nikon.clone()]
+    );
+    assert_eq!(
+        by(json!({"make": "Canon", "model": "Canon EOS 40D"})).await,
+        vec![canon.clone()]
+    );
+    assert_eq!(
+        by(json!({"city": "Arezzo", "state": "Tuscany", "country": "Italy"})).await,
+        vec![nikon.clone()]
+    );
+    // Exact, not a substring; `null` asks for assets without the value.
+    assert!(by(json!({"model": "COOLPIX"})).await.is_empty());
+    assert_eq!(
+        by(json!({"make": "Canon", "model": "COOLPIX P6000"})).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(by(json!({"make": null})).await, vec![plain]);
+    let found = search(
+        s,
+        &token,
+        json!({"model": "Canon EOS 40D", "withExif": true}),
+    )
+    .await;
+    assert_eq!(
+        found["assets"]["items"][0]["exifInfo"]["model"],
+        "Canon EOS 40D"
     );
 }

@@ -52,6 +52,8 @@ let base;
 let browser;
 let page;
 const problems = [];
+/** Set once every upload has been processed. */
+let processed = false;
 /** Every asset the library should hold: id → file name. */
 const library = new Map();
 
@@ -196,10 +198,18 @@ describe('the web app in Chromium', () => {
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS });
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
     page = await context.newPage();
+    page.setDefaultTimeout(15_000);
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     page.on('console', (m) => {
-      // A 4xx the app handles (e.g. /users/me before login) is logged by Chromium too.
-      if (m.type() === 'error' && !/status of 401/.test(m.text())) problems.push(`console: ${m.text()}`);
+      // Failed requests are checked below, with their URL.
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console: ${m.text()}`);
+    });
+    page.on('response', (r) => {
+      // 401s are expected: the session check before login and the wrong password.
+      if (r.status() < 400 || r.status() === 401) return;
+      // So is a thumbnail asked for before its job has made it (the app tries again).
+      if (!processed && r.status() === 404 && /\/thumbnail\?size=thumbnail/.test(r.url())) return;
+      problems.push(`${r.status()} ${r.request().method()} ${r.url()}`);
     });
     console.log(`# screenshots in ${shots}`);
   });
@@ -278,6 +288,7 @@ describe('the web app in Chromium', () => {
     const bearer = await token();
     if (corpusPresent) for (const file of CORPUS_FILES) await uploadByApi(bearer, file);
     await jobsSettle(bearer);
+    processed = true;
     await page.reload();
     await expectCount(library.size);
     const shown = await idsShownByScrolling();
@@ -381,7 +392,7 @@ describe('the web app in Chromium', () => {
   it('moves assets to the trash and restores them', async () => {
     await page.getByRole('link', { name: 'Photos' }).click();
     await expectCount(library.size);
-    const victims = [...library.keys()].slice(-2);
+    const victims = (await page.locator('[data-asset-id]').evaluateAll((els) => els.map((e) => e.dataset.assetId))).slice(0, 2);
     await selectAssets(victims);
     await page.getByRole('toolbar').getByRole('button', { name: 'Delete' }).click();
     await expectCount(library.size - 2);

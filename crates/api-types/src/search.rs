@@ -15,6 +15,20 @@ pub struct MetadataSearchDto {
     pub album_ids: Option<Vec<Uuid>>,
     #[serde(default)]
     pub checksum: Option<String>,
+    /// Exact value; `null` asks for assets without one.
+    #[serde(
+        default,
+        deserialize_with = "crate::common::double_option::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub city: Option<Option<String>>,
+    /// Exact value; `null` asks for assets without one.
+    #[serde(
+        default,
+        deserialize_with = "crate::common::double_option::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub country: Option<Option<String>>,
     #[serde(default)]
     pub created_after: Option<DateTime<Utc>>,
     #[serde(default)]
@@ -29,6 +43,27 @@ pub struct MetadataSearchDto {
     pub is_favorite: Option<bool>,
     #[serde(default)]
     pub is_not_in_album: Option<bool>,
+    /// Exact value; `null` asks for assets without one.
+    #[serde(
+        default,
+        deserialize_with = "crate::common::double_option::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub lens_model: Option<Option<String>>,
+    /// Exact value; `null` asks for assets without one.
+    #[serde(
+        default,
+        deserialize_with = "crate::common::double_option::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub make: Option<Option<String>>,
+    /// Exact value; `null` asks for assets without one.
+    #[serde(
+        default,
+        deserialize_with = "crate::common::double_option::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub model: Option<Option<String>>,
     #[serde(default)]
     pub order: Option<AssetOrder>,
     #[serde(default)]
@@ -37,6 +72,13 @@ pub struct MetadataSearchDto {
     pub page: Option<i64>,
     #[serde(default)]
     pub size: Option<i64>,
+    /// Exact value; `null` asks for assets without one.
+    #[serde(
+        default,
+        deserialize_with = "crate::common::double_option::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub state: Option<Option<String>>,
     /// Every one must match (or a descendant); `null` asks for untagged assets.
     #[serde(
         default,

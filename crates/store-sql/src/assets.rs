@@ -378,6 +378,13 @@ impl AssetRepo for SqlStore {
                 Arg::Text(like_pattern(text)),
             );
         }
+        for (column, filter) in s.exif.by_column() {
+            match filter {
+                Some(Some(value)) => c.push(&format!("e.{column} = ?"), Arg::Text(value.clone())),
+                Some(None) => c.push_plain(&format!("e.{column} IS NULL")),
+                None => {}
+            }
+        }
         if let Some(device) = &s.device_id {
             c.push("a.device_id = ?", Arg::Text(device.clone()));
         }

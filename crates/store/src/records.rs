@@ -409,6 +409,31 @@ pub struct TagRecord {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Exact EXIF values to match; `Some(None)` asks for assets without the value.
+#[derive(Debug, Clone, Default)]
+pub struct ExifFilter {
+    pub make: Option<Option<String>>,
+    pub model: Option<Option<String>>,
+    pub lens_model: Option<Option<String>>,
+    pub city: Option<Option<String>>,
+    pub state: Option<Option<String>>,
+    pub country: Option<Option<String>>,
+}
+
+impl ExifFilter {
+    /// Each filter with its `asset_exif` column.
+    pub fn by_column(&self) -> [(&'static str, &Option<Option<String>>); 6] {
+        [
+            ("make", &self.make),
+            ("model", &self.model),
+            ("lens_model", &self.lens_model),
+            ("city", &self.city),
+            ("state", &self.state),
+            ("country", &self.country),
+        ]
+    }
+}
+
 /// A metadata search over one owner's assets; `None` fields do not filter.
 #[derive(Debug, Clone, Default)]
 pub struct AssetSearch {
@@ -425,6 +450,7 @@ pub struct AssetSearch {
     /// Case-insensitive substring.
     pub description: Option<String>,
     pub device_id: Option<String>,
+    pub exif: ExifFilter,
     pub kind: Option<AssetKind>,
     pub is_favorite: Option<bool>,
     /// Exact visibility; `None` means timeline and archive.

@@ -7,7 +7,7 @@ use shoebox_api_types::albums::AssetOrder;
 use shoebox_api_types::assets::AssetTypeEnum;
 use shoebox_api_types::permission::Permission;
 use shoebox_api_types::search::*;
-use shoebox_store::records::{AssetKind, AssetSearch};
+use shoebox_store::records::{AssetKind, AssetSearch, ExifFilter};
 
 use crate::AppState;
 use crate::dto;
@@ -40,6 +40,14 @@ fn to_search(dto: &MetadataSearchDto) -> ApiResult<AssetSearch> {
         original_file_name: dto.original_file_name.clone(),
         description: dto.description.clone(),
         device_id: dto.device_id.clone(),
+        exif: ExifFilter {
+            make: dto.make.clone(),
+            model: dto.model.clone(),
+            lens_model: dto.lens_model.clone(),
+            city: dto.city.clone(),
+            state: dto.state.clone(),
+            country: dto.country.clone(),
+        },
         kind: dto.asset_type.map(|t| match t {
             AssetTypeEnum::Video => AssetKind::Video,
             _ => AssetKind::Image,

@@ -180,8 +180,28 @@ function thumb(id) {
   return page.locator(`[data-asset-id="${id}"]`);
 }
 
+/** Scrolls the timeline from the top until the asset's thumbnail is rendered. */
+async function scrollToThumb(id) {
+  const timeline = page.getByTestId('timeline');
+  await timeline.evaluate((el) => el.scrollTo(0, 0));
+  for (let i = 0; i < 100; i++) {
+    try {
+      return await thumb(id).waitFor({ timeout: 500 });
+    } catch {
+      const end = await timeline.evaluate((el) => {
+        const at = el.scrollTop + el.clientHeight >= el.scrollHeight - 2;
+        el.scrollBy(0, el.clientHeight * 0.5);
+        return at;
+      });
+      if (end) break;
+    }
+  }
+  await thumb(id).waitFor({ timeout: 1 });
+}
+
 async function selectAssets(ids) {
   for (const id of ids) {
+    if (!(await thumb(id).count())) await scrollToThumb(id);
     await thumb(id).hover();
     await thumb(id).getByRole('button', { name: 'Select' }).click();
   }
@@ -302,6 +322,7 @@ describe('the web app in Chromium', () => {
 
   it('opens the viewer, steps with the keyboard, shows EXIF and offers the original', async () => {
     const photoId = [...library].find(([, name]) => name === 'picked-photo.jpg')[0];
+    await scrollToThumb(photoId);
     await thumb(photoId).getByRole('button', { name: /^Open photo/ }).click();
     const viewer = page.getByTestId('viewer');
     await viewer.waitFor();
@@ -328,6 +349,7 @@ describe('the web app in Chromium', () => {
 
   it('plays the generated video through the playback endpoint', async () => {
     const videoId = [...library].find(([, name]) => name === 'clip.mp4')[0];
+    await scrollToThumb(videoId);
     await thumb(videoId).getByRole('button', { name: /^Open video/ }).click();
     const video = page.getByTestId('video');
     await video.waitFor();
@@ -392,7 +414,9 @@ describe('the web app in Chromium', () => {
   it('moves assets to the trash and restores them', async () => {
     await page.getByRole('link', { name: 'Photos' }).click();
     await expectCount(library.size);
+    await page.locator('[data-asset-id]').first().waitFor();
     const victims = (await page.locator('[data-asset-id]').evaluateAll((els) => els.map((e) => e.dataset.assetId))).slice(0, 2);
+    assert.equal(victims.length, 2);
     await selectAssets(victims);
     await page.getByRole('toolbar').getByRole('button', { name: 'Delete' }).click();
     await expectCount(library.size - 2);

@@ -27,7 +27,7 @@ export function justify(ratios: number[], width: number, target: number, gap: nu
       if (sum * target + (end - start - 1) * gap >= width) break;
     }
     const gaps = (end - start - 1) * gap;
-    const full = sum * target + gaps >= width;
+    const full = Number.isFinite(width) && sum * target + gaps >= width;
     // A full row shrinks to fit; a short last row keeps the target height.
     const height = full ? (width - gaps) / sum : target;
     let left = 0;

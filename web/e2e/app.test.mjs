@@ -470,18 +470,46 @@ describe('the web app in Chromium', () => {
     assert.ok(counts.completed >= library.size, JSON.stringify(counts));
   });
 
+  it('changes the password and makes and revokes an API key', async () => {
+    await page.getByRole('link', { name: /Account settings/ }).click();
+    await page.getByLabel('Current password').fill(ADMIN.password);
+    await page.getByLabel('New password').fill('a brand new passphrase');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('Password changed.').waitFor();
+    const login = (password) =>
+      fetch(base + '/api/auth/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: ADMIN.email, password }),
+      });
+    assert.equal((await login(ADMIN.password)).status, 401);
+    const fresh = await (await login('a brand new passphrase')).json();
+    await api('POST', '/auth/change-password', fresh.accessToken, { password: 'a brand new passphrase', newPassword: ADMIN.password });
+
+    await page.getByLabel('Key name').fill('e2e key');
+    await page.getByRole('button', { name: 'New API key' }).click();
+    const secret = await page.getByTestId('api-key-secret').textContent();
+    const me = () => fetch(base + '/api/users/me', { headers: { 'x-api-key': secret } });
+    assert.equal((await (await me()).json()).email, ADMIN.email);
+    await shot('12-settings');
+    page.once('dialog', (d) => d.accept());
+    await page.getByRole('button', { name: 'Delete API key e2e key' }).click();
+    await page.getByTestId('api-key').first().waitFor({ state: 'detached' });
+    assert.equal((await me()).status, 401);
+  });
+
   it('has a dark theme and a phone layout', async () => {
     await page.getByRole('link', { name: 'Photos' }).click();
     await page.getByRole('button', { name: 'Switch to dark theme' }).click();
     assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
-    await shot('12-timeline-dark');
+    await shot('13-timeline-dark');
     await page.setViewportSize({ width: 390, height: 844 });
     await page.reload();
     await expectCount(library.size);
-    await shot('13-phone');
+    await shot('14-phone');
     await page.getByRole('button', { name: 'Menu' }).click();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Albums' }).waitFor();
-    await shot('14-phone-menu');
+    await shot('15-phone-menu');
   });
 
   it('logged no errors and no Content-Security-Policy violations', () => {

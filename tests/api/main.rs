@@ -10,6 +10,7 @@ mod partners;
 mod processing;
 mod queues;
 mod search;
+mod search_extras;
 mod server;
 mod sessions;
 mod sidecars;

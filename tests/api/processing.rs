@@ -30,7 +30,7 @@ pub(crate) fn corpus_file(rel: &str) -> Option<PathBuf> {
     }
 }
 
-pub(crate) async fn upload_file(s: &TestServer, token: &str, path: &PathBuf) -> String {
+async fn upload_file(s: &TestServer, token: &str, path: &PathBuf) -> String {
     let name = path.file_name().unwrap().to_string_lossy().to_string();
     let (status, body) = s.upload(token, &name, std::fs::read(path).unwrap()).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");

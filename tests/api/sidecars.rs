@@ -18,20 +18,6 @@ stories!(
     sidecar_sync_clears_a_removed_sidecar,
 );
 
-/// A small real JPEG (metadata extraction must succeed on it), different per `color`.
-fn photo(s: &TestServer, color: &str) -> Vec<u8> {
-    let out = s.temp_dir().join(format!("{color}.jpg"));
-    let status = Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!("color=c={color}:s=32x24"))
-        .args(["-frames:v", "1"])
-        .arg(&out)
-        .status()
-        .expect("ffmpeg runs (scripts/setup.sh installs it)");
-    assert!(status.success(), "ffmpeg could not make {color}.jpg");
-    std::fs::read(out).unwrap()
-}
-
 /// A sidecar as a photo tool writes it: the fields users edit, and others (keywords, aperture).
 fn xmp(description: &str, date: &str, lat: &str, lon: &str, rating: u8) -> Vec<u8> {
     format!(
@@ -83,7 +69,7 @@ async fn upload_with_sidecar(
 }
 
 async fn upload_photo(s: &TestServer, token: &str, color: &str) -> String {
-    let (status, body) = s.upload(token, "photo.jpg", photo(s, color)).await;
+    let (status, body) = s.upload(token, "photo.jpg", s.real_jpeg(color)).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     body["id"].as_str().unwrap().to_string()
 }
@@ -200,7 +186,7 @@ fn assert_tokyo_edit(asset: &Value) {
 
 async fn an_edit_survives_refresh_metadata(s: &TestServer) {
     let token = s.admin().await;
-    let id = upload_with_sidecar(s, &token, photo(s, "red"), paris_xmp()).await;
+    let id = upload_with_sidecar(s, &token, s.real_jpeg("red"), paris_xmp()).await;
     jobs_settle(s, &token).await;
     let before = asset(s, &token, &id).await;
     assert_eq!(
@@ -284,7 +270,7 @@ async fn an_edit_is_written_to_a_new_sidecar_that_exiftool_reads(s: &TestServer)
 
 async fn an_uploaded_sidecar_keeps_its_other_fields_after_an_edit(s: &TestServer) {
     let token = s.admin().await;
-    let id = upload_with_sidecar(s, &token, photo(s, "blue"), paris_xmp()).await;
+    let id = upload_with_sidecar(s, &token, s.real_jpeg("blue"), paris_xmp()).await;
     jobs_settle(s, &token).await;
     // A bulk edit of the rating alone.
     let (status, body) = s
@@ -319,7 +305,7 @@ async fn an_uploaded_sidecar_keeps_its_other_fields_after_an_edit(s: &TestServer
 
 async fn unlocked_fields_follow_a_changed_sidecar_after_refresh(s: &TestServer) {
     let token = s.admin().await;
-    let id = upload_with_sidecar(s, &token, photo(s, "yellow"), paris_xmp()).await;
+    let id = upload_with_sidecar(s, &token, s.real_jpeg("yellow"), paris_xmp()).await;
     jobs_settle(s, &token).await;
     let (status, body) = s
         .put(
@@ -399,7 +385,7 @@ async fn sidecar_discovery_finds_a_sidecar_dropped_beside_the_original(s: &TestS
 
 async fn sidecar_sync_clears_a_removed_sidecar(s: &TestServer) {
     let token = s.admin().await;
-    let id = upload_with_sidecar(s, &token, photo(s, "purple"), paris_xmp()).await;
+    let id = upload_with_sidecar(s, &token, s.real_jpeg("purple"), paris_xmp()).await;
     jobs_settle(s, &token).await;
     let before = asset(s, &token, &id).await;
     assert_eq!(before["exifInfo"]["description"], "from the sidecar");

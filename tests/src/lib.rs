@@ -412,6 +412,21 @@ impl TestServer {
             .to_string()
     }
 
+    /// A small real JPEG (metadata extraction and thumbnails succeed on it), different per
+    /// `color` (an ffmpeg colour: a name or `0xRRGGBB`).
+    pub fn real_jpeg(&self, color: &str) -> Vec<u8> {
+        let out = self.temp_dir().join(format!("{color}.jpg"));
+        let status = std::process::Command::new("ffmpeg")
+            .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i"])
+            .arg(format!("color=c={color}:s=32x24"))
+            .args(["-frames:v", "1"])
+            .arg(&out)
+            .status()
+            .expect("ffmpeg runs (scripts/setup.sh installs it)");
+        assert!(status.success(), "ffmpeg could not make {color}.jpg");
+        std::fs::read(out).unwrap()
+    }
+
     /// Polls a queue until nothing is waiting, running or delayed (60 s at most: debug builds
     /// decode slowly) and returns its last status.
     pub async fn queue_settles(&self, token: &str, name: &str) -> Value {

@@ -10,25 +10,13 @@ use uuid::Uuid;
 use crate::SqlStore;
 use crate::codec::*;
 use crate::id_lists::{CHUNK, execute_for_ids, fetch_for_ids, placeholders};
-use crate::search::{Arg, Conditions};
-use crate::tags::ASSETS_UNDER_TAG;
-
-/// A case-insensitive `LIKE … ESCAPE '\'` pattern matching `text` anywhere.
-fn like_pattern(text: &str) -> String {
-    let escaped = text
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
 
 const EXIF_COLUMNS: &str = "e.description, e.latitude, e.longitude, e.date_time_original, e.time_zone, \
      e.rating, e.make, e.model, e.lens_model, e.exif_image_width, e.exif_image_height, e.orientation, \
      e.f_number, e.focal_length, e.iso, e.exposure_time, e.modify_date, e.city, e.state, e.country, \
      e.projection_type, e.locked_properties";
 
-fn select_asset() -> String {
+pub(crate) fn select_asset() -> String {
     format!("SELECT a.*, {EXIF_COLUMNS} FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id")
 }
 
@@ -58,7 +46,7 @@ fn exif_from_row(row: &AnyRow) -> StoreResult<ExifRecord> {
     })
 }
 
-fn asset_from_row(row: &AnyRow) -> StoreResult<AssetRecord> {
+pub(crate) fn asset_from_row(row: &AnyRow) -> StoreResult<AssetRecord> {
     let kind = get_str(row, "type")?;
     Ok(AssetRecord {
         id: get_uuid(row, "id")?,
@@ -337,103 +325,33 @@ impl AssetRepo for SqlStore {
     }
 
     async fn search(&self, s: &AssetSearch) -> StoreResult<Vec<AssetRecord>> {
-        let mut c = Conditions::default();
-        c.push("a.owner_id = ?", Arg::Text(s.owner_id.to_string()));
-        if let Some(id) = s.id {
-            c.push("a.id = ?", Arg::Text(id.to_string()));
-        }
-        if !s.album_ids.is_empty() {
-            c.push_list(
-                "a.id IN (SELECT asset_id FROM album_assets WHERE album_id IN (?))",
-                s.album_ids.iter().map(|id| Arg::Text(id.to_string())),
-            );
-        }
-        if s.not_in_album {
-            c.push_plain("NOT EXISTS (SELECT 1 FROM album_assets x WHERE x.asset_id = a.id)");
-        }
-        match s.tag_ids.as_deref() {
-            Some([]) => {
-                c.push_plain("NOT EXISTS (SELECT 1 FROM tag_assets x WHERE x.asset_id = a.id)")
-            }
-            Some(tags) => tags.iter().for_each(|tag| {
-                c.push(
-                    &format!("a.id IN ({ASSETS_UNDER_TAG})"),
-                    Arg::Text(tag.to_string()),
-                )
-            }),
-            None => {}
-        }
-        if let Some(checksum) = &s.checksum {
-            c.push("a.checksum = ?", Arg::Bytes(checksum.clone()));
-        }
-        if let Some(name) = &s.original_file_name {
-            c.push(
-                "LOWER(a.original_file_name) LIKE ? ESCAPE '\\'",
-                Arg::Text(like_pattern(name)),
-            );
-        }
-        if let Some(text) = &s.description {
-            c.push(
-                "LOWER(e.description) LIKE ? ESCAPE '\\'",
-                Arg::Text(like_pattern(text)),
-            );
-        }
-        for (column, filter) in s.exif.by_column() {
-            match filter {
-                Some(Some(value)) => c.push(&format!("e.{column} = ?"), Arg::Text(value.clone())),
-                Some(None) => c.push_plain(&format!("e.{column} IS NULL")),
-                None => {}
-            }
-        }
-        if let Some(device) = &s.device_id {
-            c.push("a.device_id = ?", Arg::Text(device.clone()));
-        }
-        if let Some(kind) = s.kind {
-            c.push("a.type = ?", Arg::Text(kind.as_str().to_string()));
-        }
-        if let Some(fav) = s.is_favorite {
-            c.push("a.is_favorite = ?", Arg::Bool(fav));
-        }
-        match &s.visibility {
-            Some(v) => c.push("a.visibility = ?", Arg::Text(v.clone())),
-            None => c.push_plain("a.visibility IN ('timeline', 'archive')"),
-        }
-        let trashed_filter = s.trashed_after.is_some() || s.trashed_before.is_some();
-        if !s.with_deleted && !trashed_filter {
-            c.push_plain("a.deleted_at IS NULL");
-        }
-        let ranges = [
-            ("a.deleted_at >= ?", s.trashed_after),
-            ("a.deleted_at <= ?", s.trashed_before),
-            ("a.file_created_at >= ?", s.taken_after),
-            ("a.file_created_at <= ?", s.taken_before),
-            ("a.created_at >= ?", s.created_after),
-            ("a.created_at <= ?", s.created_before),
-            ("a.updated_at >= ?", s.updated_after),
-            ("a.updated_at <= ?", s.updated_before),
-        ];
-        for (clause, bound) in ranges {
-            if let Some(t) = bound {
-                c.push(clause, Arg::Text(ts(t)));
-            }
-        }
-        let direction = if s.ascending { "ASC" } else { "DESC" };
-        let n = c.next_param();
-        let sql = format!(
-            "{}{} ORDER BY a.file_created_at {direction}, a.id {direction} LIMIT ${n} OFFSET ${}",
-            select_asset(),
-            c.where_sql(),
-            n + 1
-        );
-        c.bind(sqlx::query(AssertSqlSafe(sql)))
-            .bind(s.limit)
-            .bind(s.offset)
-            .fetch_all(&self.pool)
+        self.search_impl(s).await
+    }
+
+    async fn search_count(&self, s: &AssetSearch) -> StoreResult<i64> {
+        self.search_count_impl(s).await
+    }
+
+    async fn exif_values(
+        &self,
+        owner_id: Uuid,
+        partner_ids: &[Uuid],
+        field: ExifField,
+        narrowed_by: &[(ExifField, String)],
+    ) -> StoreResult<Vec<String>> {
+        self.exif_values_impl(owner_id, partner_ids, field, narrowed_by)
             .await
-            .map_err(db_err)?
-            .iter()
-            .map(asset_from_row)
-            .collect()
+    }
+
+    async fn city_samples(
+        &self,
+        owner_id: Uuid,
+        partner_ids: &[Uuid],
+        min_assets: i64,
+        max_cities: i64,
+    ) -> StoreResult<Vec<(String, Uuid)>> {
+        self.city_samples_impl(owner_id, partner_ids, min_assets, max_cities)
+            .await
     }
 
     async fn save_metadata(&self, id: Uuid, update: &MetadataUpdate) -> StoreResult<()> {

@@ -8,6 +8,7 @@
 mod albums;
 mod api_keys;
 mod asset_media;
+mod asset_search;
 mod assets;
 mod codec;
 mod id_lists;

@@ -9,6 +9,7 @@ pub enum Arg {
     Text(String),
     Bytes(Vec<u8>),
     Bool(bool),
+    Int(i64),
 }
 
 /// `WHERE` clauses joined by `AND`, with their arguments in order.
@@ -32,13 +33,19 @@ impl Conditions {
 
     /// Binds several values for an `IN (…)` list; `?` in `clause` stands for the list.
     pub fn push_list(&mut self, clause: &str, args: impl IntoIterator<Item = Arg>) {
-        let mut placeholders = Vec::new();
-        for arg in args {
-            self.args.push(arg);
-            placeholders.push(format!("${}", self.args.len()));
-        }
-        self.clauses
-            .push(clause.replace('?', &placeholders.join(", ")));
+        self.push_with(args.into_iter().collect(), |placeholders| {
+            clause.replace('?', &placeholders.join(", "))
+        });
+    }
+
+    /// Binds `args` in order and adds the clause `build` makes from their placeholders.
+    pub fn push_with(&mut self, args: Vec<Arg>, build: impl FnOnce(&[String]) -> String) {
+        let first = self.args.len() + 1;
+        let placeholders: Vec<String> = (first..first + args.len())
+            .map(|n| format!("${n}"))
+            .collect();
+        self.args.extend(args);
+        self.clauses.push(build(&placeholders));
     }
 
     /// The next free parameter number, for clauses after the conditions.
@@ -63,6 +70,7 @@ impl Conditions {
                 Arg::Text(v) => q.bind(v),
                 Arg::Bytes(v) => q.bind(v),
                 Arg::Bool(v) => q.bind(v),
+                Arg::Int(v) => q.bind(v),
             };
         }
         q

@@ -409,52 +409,50 @@ pub struct TagRecord {
     pub updated_at: DateTime<Utc>,
 }
 
-/// Exact EXIF values to match; `Some(None)` asks for assets without the value.
-#[derive(Debug, Clone, Default)]
-pub struct ExifFilter {
-    pub make: Option<Option<String>>,
-    pub model: Option<Option<String>>,
-    pub lens_model: Option<Option<String>>,
-    pub city: Option<Option<String>>,
-    pub state: Option<Option<String>>,
-    pub country: Option<Option<String>>,
-}
-
-impl ExifFilter {
-    /// Each filter with its `asset_exif` column.
-    pub fn by_column(&self) -> [(&'static str, &Option<Option<String>>); 6] {
-        [
-            ("make", &self.make),
-            ("model", &self.model),
-            ("lens_model", &self.lens_model),
-            ("city", &self.city),
-            ("state", &self.state),
-            ("country", &self.country),
-        ]
-    }
-}
-
-/// A metadata search over one owner's assets; `None` fields do not filter.
+/// A metadata search over the caller's assets (and their partners'); `None` fields do not
+/// filter. For the EXIF text fields and the rating, `Some(None)` asks for assets without a
+/// value.
 #[derive(Debug, Clone, Default)]
 pub struct AssetSearch {
     pub owner_id: Uuid,
+    /// Partners whose libraries are searched too; only what they keep on their timeline.
+    pub partner_ids: Vec<Uuid>,
     pub id: Option<Uuid>,
+    /// Assets in every one of these albums.
     pub album_ids: Vec<Uuid>,
     pub not_in_album: bool,
     /// Assets carrying each of these tags (or one below it); `Some(empty)`
     /// means assets without any tag.
     pub tag_ids: Option<Vec<Uuid>>,
+    /// Assets showing every one of these people.
+    pub person_ids: Vec<Uuid>,
     pub checksum: Option<Vec<u8>>,
     /// Case-insensitive substring.
     pub original_file_name: Option<String>,
     /// Case-insensitive substring.
+    pub original_path: Option<String>,
+    /// Case-insensitive substring.
     pub description: Option<String>,
+    /// Words the asset shows (text recognition).
+    pub ocr: Option<String>,
     pub device_id: Option<String>,
-    pub exif: ExifFilter,
-    pub kind: Option<AssetKind>,
+    /// Immich's type name: `IMAGE`, `VIDEO`, `AUDIO` or `OTHER`.
+    pub asset_type: Option<String>,
     pub is_favorite: Option<bool>,
-    /// Exact visibility; `None` means timeline and archive.
+    /// Whether a transcoded video exists.
+    pub is_encoded: Option<bool>,
+    /// Whether the asset is a live or motion photo (has a paired video).
+    pub is_motion: Option<bool>,
+    pub is_offline: Option<bool>,
+    pub library_id: Option<Uuid>,
+    /// A generated file of this kind (`preview`, `thumbnail`, `encoded_video`) at exactly this
+    /// path, relative to the generated-files root.
+    pub generated_file: Option<(String, String)>,
+    pub exif: ExifSearch,
+    /// Exact visibility; `None` means any but locked.
     pub visibility: Option<String>,
+    /// `Some(false)`: only assets in no stack.
+    pub with_stacked: Option<bool>,
     pub with_deleted: bool,
     pub trashed_after: Option<DateTime<Utc>>,
     pub trashed_before: Option<DateTime<Utc>>,
@@ -464,9 +462,58 @@ pub struct AssetSearch {
     pub created_before: Option<DateTime<Utc>>,
     pub updated_after: Option<DateTime<Utc>>,
     pub updated_before: Option<DateTime<Utc>>,
-    pub ascending: bool,
+    /// Only files larger than this many bytes.
+    pub min_file_size: Option<i64>,
+    pub order: SearchOrder,
     pub offset: i64,
     pub limit: i64,
+}
+
+/// Exact matches on extracted metadata; `Some(None)` matches a missing value.
+#[derive(Debug, Clone, Default)]
+pub struct ExifSearch {
+    pub city: Option<Option<String>>,
+    pub state: Option<Option<String>>,
+    pub country: Option<Option<String>>,
+    pub make: Option<Option<String>>,
+    pub model: Option<Option<String>>,
+    pub lens_model: Option<Option<String>>,
+    pub rating: Option<Option<i64>>,
+}
+
+/// A text field of extracted metadata that suggestions list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExifField {
+    Country,
+    State,
+    City,
+    Make,
+    Model,
+    LensModel,
+}
+
+impl ExifField {
+    pub fn column(self) -> &'static str {
+        match self {
+            Self::Country => "country",
+            Self::State => "state",
+            Self::City => "city",
+            Self::Make => "make",
+            Self::Model => "model",
+            Self::LensModel => "lens_model",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SearchOrder {
+    /// Newest taken first.
+    #[default]
+    TakenDesc,
+    TakenAsc,
+    Random,
+    /// Largest file first.
+    FileSizeDesc,
 }
 
 /// A unit of background work as stored.

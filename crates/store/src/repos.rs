@@ -82,6 +82,26 @@ pub trait AssetRepo: Send + Sync {
     /// Every file the owner's assets keep under the originals root: originals and sidecars.
     async fn file_paths_of_owner(&self, owner_id: Uuid) -> StoreResult<Vec<String>>;
     async fn search(&self, search: &AssetSearch) -> StoreResult<Vec<AssetRecord>>;
+    /// How many assets the search finds, ignoring its order and paging.
+    async fn search_count(&self, search: &AssetSearch) -> StoreResult<i64>;
+    /// The distinct non-empty values of `field` on the timeline assets of the owner (and the
+    /// partners), among assets whose other fields equal `narrowed_by`; sorted.
+    async fn exif_values(
+        &self,
+        owner_id: Uuid,
+        partner_ids: &[Uuid],
+        field: ExifField,
+        narrowed_by: &[(ExifField, String)],
+    ) -> StoreResult<Vec<String>>;
+    /// (city, the newest photo taken there) for cities with at least `min_assets` timeline
+    /// photos, by city name, at most `max_cities`.
+    async fn city_samples(
+        &self,
+        owner_id: Uuid,
+        partner_ids: &[Uuid],
+        min_assets: i64,
+        max_cities: i64,
+    ) -> StoreResult<Vec<(String, Uuid)>>;
     async fn save_metadata(&self, id: Uuid, update: &MetadataUpdate) -> StoreResult<()>;
     async fn set_thumbhash(
         &self,

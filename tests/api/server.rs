@@ -13,6 +13,7 @@ stories!(
     statistics_are_admin_only_and_count_usage_per_user,
     well_known_is_served_at_the_root_not_under_api,
     unknown_api_route_is_404_json,
+    other_paths_are_the_web_app_under_a_strict_csp,
     wrong_method_on_a_known_route_answers_json,
 );
 
@@ -181,8 +182,41 @@ async fn unknown_api_route_is_404_json(s: &TestServer) {
             "{path}: {body}"
         );
     }
+}
+
+async fn other_paths_are_the_web_app_under_a_strict_csp(s: &TestServer) {
     let root = format!("http://{}", s.authority());
-    let (status, body) = s.send(s.client.get(format!("{root}/elsewhere"))).await;
+    for path in ["/", "/photos", "/albums/some/deep/link"] {
+        let res = s.client.get(format!("{root}{path}")).send().await.unwrap();
+        // 503 with an explanation when web/dist was not built before cargo.
+        assert!(
+            [StatusCode::OK, StatusCode::SERVICE_UNAVAILABLE].contains(&res.status()),
+            "{path}: {}",
+            res.status()
+        );
+        let headers = res.headers();
+        assert!(
+            headers[CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+    }
+    // A missing file is not the app, and only GET/HEAD reach the app at all.
+    let res = s
+        .client
+        .get(format!("{root}/assets/gone.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let (status, body) = s.send(s.client.post(format!("{root}/elsewhere"))).await;
     assert_error(status, &body, StatusCode::NOT_FOUND);
 }
 

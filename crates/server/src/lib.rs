@@ -4,6 +4,7 @@ mod dto;
 mod error;
 mod extract;
 mod routes;
+mod web;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -54,7 +55,7 @@ pub fn router(domain: Domain, settings: ServerSettings) -> Router {
         )
         .method_not_allowed_fallback(api_not_found)
         .nest("/api", api)
-        .fallback(api_not_found)
+        .fallback(web::serve)
         .with_state(state)
 }
 

@@ -1,0 +1,37 @@
+// Who is signed in, and whether the server has its first (admin) user yet.
+import { getMyUser, getServerConfig, login, logout, type UserAdminResponseDto } from '@immich/sdk';
+import { isUnauthorized } from './api';
+
+class Session {
+  user = $state<UserAdminResponseDto | null>(null);
+  initialized = $state(true);
+  ready = $state(false);
+
+  async load() {
+    const config = await getServerConfig();
+    this.initialized = config.isInitialized;
+    try {
+      this.user = config.isInitialized ? await getMyUser() : null;
+    } catch (error) {
+      if (!isUnauthorized(error)) throw error;
+      this.user = null;
+    }
+    this.ready = true;
+  }
+
+  /** Logs in (the server sets the session cookie) and loads the user. */
+  async signIn(email: string, password: string) {
+    await login({ loginCredentialDto: { email, password } });
+    await this.load();
+  }
+
+  async signOut() {
+    try {
+      await logout();
+    } finally {
+      this.user = null;
+    }
+  }
+}
+
+export const session = new Session();

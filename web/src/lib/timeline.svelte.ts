@@ -1,0 +1,238 @@
+// The timeline's data: month buckets from /timeline/buckets, each month's
+// assets fetched from /timeline/bucket only when it comes near the viewport,
+// laid out as day groups of justified rows. Heights of months not yet loaded
+// are estimated from their counts so the scroll height is right from the start.
+import { AssetVisibility, getTimeBucket, getTimeBuckets } from '@immich/sdk';
+import { justify, targetRowHeight, type Box } from './layout';
+
+export interface TimelineFilter {
+  visibility?: AssetVisibility;
+  isFavorite?: boolean;
+  isTrashed?: boolean;
+  albumId?: string;
+}
+
+export interface TimelineAsset {
+  id: string;
+  ratio: number;
+  isImage: boolean;
+  isFavorite: boolean;
+  thumbhash: string | null;
+  /** Local wall-clock time as a UTC Date (read it with getUTC*). */
+  local: Date;
+  durationMs: number | null;
+}
+
+export interface Placed {
+  asset: TimelineAsset;
+  box: Box;
+}
+
+export interface DayGroup {
+  label: string;
+  top: number;
+  left: number;
+  ids: string[];
+}
+
+export interface Month {
+  key: string;
+  label: string;
+  count: number;
+  top: number;
+  height: number;
+  assets: TimelineAsset[] | null;
+  placed: Placed[];
+  days: DayGroup[];
+  loading: boolean;
+}
+
+export const MONTH_HEADER = 52;
+export const DAY_HEADER = 36;
+export const GAP = 4;
+const DAY_GAP = 12;
+const DAY_TITLE_WIDTH = 150;
+
+const monthFormat = new Intl.DateTimeFormat(undefined, { month: 'long', year: 'numeric', timeZone: 'UTC' });
+const dayFormat = new Intl.DateTimeFormat(undefined, {
+  weekday: 'short',
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
+
+export class TimelineModel {
+  months = $state<Month[]>([]);
+  total = $state(0);
+  loaded = $state(false);
+  error = $state('');
+  private width = 0;
+  private generation = 0;
+
+  constructor(private filter: TimelineFilter) {}
+
+  async load() {
+    const generation = ++this.generation;
+    try {
+      const buckets = await getTimeBuckets(this.filter);
+      if (generation !== this.generation) return;
+      this.months = buckets.map((b) => ({
+        key: b.timeBucket,
+        label: monthFormat.format(new Date(b.timeBucket.slice(0, 10) + 'T00:00:00Z')),
+        count: b.count,
+        top: 0,
+        height: 0,
+        assets: null,
+        placed: [],
+        days: [],
+        loading: false,
+      }));
+      this.total = buckets.reduce((n, b) => n + b.count, 0);
+      this.error = '';
+    } catch (error) {
+      this.error = String(error);
+    }
+    this.loaded = true;
+    this.relayout(this.width);
+  }
+
+  /** Lays every month out again for a new width. */
+  relayout(width: number) {
+    if (width <= 0) return;
+    this.width = width;
+    let top = 0;
+    for (const month of this.months) {
+      month.top = top;
+      if (month.assets) this.layoutMonth(month);
+      else month.height = this.estimate(month.count);
+      top += month.height;
+    }
+  }
+
+  get height(): number {
+    const last = this.months.at(-1);
+    return last ? last.top + last.height : 0;
+  }
+
+  /** Fetches the months that overlap [from, to) of the scroll area. */
+  ensureVisible(from: number, to: number) {
+    for (const month of this.months) {
+      if (month.top < to && month.top + month.height > from && !month.assets && !month.loading) {
+        void this.fetchMonth(month);
+      }
+    }
+  }
+
+  async fetchMonth(month: Month): Promise<void> {
+    if (month.assets || month.loading) return;
+    month.loading = true;
+    const generation = this.generation;
+    try {
+      const data = await getTimeBucket({ ...this.filter, timeBucket: month.key });
+      if (generation !== this.generation) return;
+      month.assets = data.id.map((id, i) => ({
+        id,
+        ratio: data.ratio[i],
+        isImage: data.isImage[i],
+        isFavorite: data.isFavorite[i],
+        thumbhash: data.thumbhash[i],
+        local: localTime(data.fileCreatedAt[i], data.localOffsetHours[i]),
+        durationMs: data.duration[i] ?? null,
+      }));
+    } finally {
+      month.loading = false;
+    }
+    this.relayout(this.width);
+  }
+
+  /** The asset before or after `id` in timeline order, loading a neighbouring month if needed. */
+  async neighbour(id: string, step: 1 | -1): Promise<string | null> {
+    const index = this.months.findIndex((m) => m.assets?.some((a) => a.id === id));
+    if (index < 0) return null;
+    const assets = this.months[index].assets!;
+    const at = assets.findIndex((a) => a.id === id) + step;
+    if (at >= 0 && at < assets.length) return assets[at].id;
+    const next = this.months[index + step];
+    if (!next) return null;
+    await this.fetchMonth(next);
+    const list = next.assets ?? [];
+    return (step === 1 ? list[0] : list.at(-1))?.id ?? null;
+  }
+
+  /** Every loaded asset id in order, for range selection. */
+  loadedIds(): string[] {
+    return this.months.flatMap((m) => m.assets?.map((a) => a.id) ?? []);
+  }
+
+  private estimate(count: number): number {
+    const target = targetRowHeight(this.width);
+    const perRow = Math.max(1, Math.floor(this.width / (target * 1.4)));
+    const rows = Math.ceil(count / perRow);
+    const days = Math.min(count, Math.ceil(count / perRow / 2) + 1);
+    return MONTH_HEADER + rows * (target + GAP) + days * (DAY_HEADER + DAY_GAP);
+  }
+
+  private layoutMonth(month: Month) {
+    const target = targetRowHeight(this.width);
+    const groups = new Map<string, TimelineAsset[]>();
+    for (const asset of month.assets!) {
+      const day = asset.local.toISOString().slice(0, 10);
+      let list = groups.get(day);
+      if (!list) groups.set(day, (list = []));
+      list.push(asset);
+    }
+    const placed: Placed[] = [];
+    const days: DayGroup[] = [];
+    // Days that fit on one row at the target height share a line, side by
+    // side; a longer day gets full-width justified rows of its own.
+    let top = MONTH_HEADER;
+    let x = 0;
+    let lineHeight = 0;
+    const newLine = () => {
+      top += lineHeight;
+      x = 0;
+      lineHeight = 0;
+    };
+    for (const [, assets] of groups) {
+      const ratios = assets.map((a) => a.ratio);
+      const natural = justify(ratios, Infinity, target, GAP);
+      // Room for the day's title even when it holds one narrow picture.
+      const naturalWidth = Math.max(DAY_TITLE_WIDTH, natural.boxes.reduce((w, b) => Math.max(w, b.left + b.width), 0));
+      let rows;
+      let left;
+      if (naturalWidth <= this.width) {
+        if (x > 0 && x + naturalWidth > this.width) newLine();
+        rows = natural;
+        left = x;
+        x += naturalWidth + DAY_GAP * 2;
+      } else {
+        if (x > 0) newLine();
+        rows = justify(ratios, this.width, target, GAP);
+        left = 0;
+        x = this.width;
+      }
+      days.push({ label: dayFormat.format(assets[0].local), top, left, ids: assets.map((a) => a.id) });
+      const rowsTop = top + DAY_HEADER;
+      rows.boxes.forEach((box, i) =>
+        placed.push({ asset: assets[i], box: { ...box, top: box.top + rowsTop, left: box.left + left } }),
+      );
+      lineHeight = Math.max(lineHeight, DAY_HEADER + rows.height + DAY_GAP);
+    }
+    newLine();
+    month.placed = placed;
+    month.days = days;
+    month.height = top;
+  }
+}
+
+function localTime(utc: string, offsetHours: number): Date {
+  const zoned = /[zZ]|[+-]\d\d:?\d\d$/.test(utc) ? utc : utc + 'Z';
+  return new Date(new Date(zoned).getTime() + offsetHours * 3_600_000);
+}
+
+export function formatDuration(ms: number | null): string {
+  if (ms == null) return '';
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}

@@ -1,0 +1,18 @@
+import { defineConfig } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+
+// A plain SPA: one index.html, hashed files under /assets/, no inline scripts
+// or styles, so the server's strict Content-Security-Policy holds.
+export default defineConfig({
+  plugins: [svelte()],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    assetsInlineLimit: 0,
+    modulePreload: { polyfill: false },
+    target: 'es2022',
+  },
+  server: {
+    proxy: { '/api': process.env.SHOEBOX_URL ?? 'http://127.0.0.1:2283' },
+  },
+});

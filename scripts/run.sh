@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 ensure_build_tools
+ensure_onnxruntime
 cargo build --release -p shoebox
 exec "$CARGO_TARGET_DIR/release/shoebox" serve "$@"

@@ -5,6 +5,7 @@ mod api_keys;
 mod assets;
 mod auth;
 mod bad_input;
+mod faces;
 mod motion_photos;
 mod partners;
 mod processing;

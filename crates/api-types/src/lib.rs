@@ -14,6 +14,7 @@ pub mod auth;
 pub mod common;
 pub mod error;
 pub mod partners;
+pub mod people;
 pub mod permission;
 pub mod queues;
 pub mod search;

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 mod error;
 pub mod partners;
+pub mod people;
 pub mod processing;
 pub mod queues;
 pub mod search;
@@ -42,6 +43,8 @@ pub struct Domain {
     pub video_tools: shoebox_media::video::ToolRunner,
     /// The system configuration once loaded; an update replaces it.
     system_config_cache: Arc<system_config::SystemConfigCache>,
+    /// Machine learning, in this process or over HTTP; `None` when it is off.
+    pub ml: Option<Arc<dyn shoebox_ml::MachineLearning>>,
 }
 
 impl Domain {
@@ -53,6 +56,13 @@ impl Domain {
             video_tools: shoebox_media::video::ToolRunner::new(MAX_VIDEO_TOOLS)
                 .with_nice(shoebox_jobs::BACKGROUND_NICE),
             system_config_cache: Arc::default(),
+            ml: None,
         }
+    }
+
+    /// The same domain with machine learning (faces, and later CLIP and OCR) from `ml`.
+    pub fn with_ml(mut self, ml: Option<Arc<dyn shoebox_ml::MachineLearning>>) -> Self {
+        self.ml = ml;
+        self
     }
 }

@@ -3,6 +3,7 @@
 mod dto;
 mod error;
 mod extract;
+mod ml_service;
 mod routes;
 
 use std::future::Future;
@@ -14,6 +15,7 @@ use tokio::net::TcpListener;
 
 pub use axum::Router;
 pub use error::{ApiError, ApiResult};
+pub use ml_service::ml_router;
 
 /// Settings the API reports or obeys.
 #[derive(Debug, Clone, Default)]

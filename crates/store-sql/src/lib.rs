@@ -13,6 +13,7 @@ mod codec;
 mod id_lists;
 mod jobs;
 mod partners;
+mod people;
 mod search;
 mod sessions;
 mod stacks;
@@ -128,6 +129,9 @@ pub async fn open(url: &str) -> Result<Store, StoreError> {
         stacks: sql.clone(),
         tags: sql.clone(),
         system: sql.clone(),
-        jobs: sql,
+        jobs: sql.clone(),
+        people: sql.clone(),
+        faces: sql.clone(),
+        face_search: sql,
     })
 }

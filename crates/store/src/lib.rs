@@ -4,6 +4,7 @@
 //! objects so callers compile once whatever the backend.
 
 mod error;
+pub mod faces;
 pub mod records;
 mod repos;
 
@@ -25,4 +26,7 @@ pub struct Store {
     pub tags: Arc<dyn TagRepo>,
     pub system: Arc<dyn SystemRepo>,
     pub jobs: Arc<dyn JobRepo>,
+    pub people: Arc<dyn faces::PersonRepo>,
+    pub faces: Arc<dyn faces::FaceRepo>,
+    pub face_search: Arc<dyn faces::FaceSearchRepo>,
 }

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod assets;
 pub mod auth;
 pub mod partners;
+pub mod people;
 pub mod queues;
 pub mod search;
 pub mod server;
@@ -33,6 +34,7 @@ pub fn api_routes() -> Router<AppState> {
         .merge(trash::routes())
         .merge(albums::routes())
         .merge(partners::routes())
+        .merge(people::routes())
         .merge(stacks::routes())
         .merge(tags::routes())
         .merge(search::routes())

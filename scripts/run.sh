@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 ensure_build_tools
 build_web
+ensure_onnxruntime
 cargo build --release -p shoebox
 exec "$CARGO_TARGET_DIR/release/shoebox" serve "$@"

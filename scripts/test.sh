@@ -13,6 +13,9 @@ ensure_build_tools
 ensure_node
 # Ground truth for the metadata agreement test.
 apt_install libimage-exiftool-perl
+ensure_onnxruntime
+source scripts/ml/test-models.sh
+ensure_ml_test_models
 
 work="$(mktemp -d)"
 pids=()

@@ -9,6 +9,7 @@ mod downloads;
 mod licenses;
 mod map;
 mod memories;
+mod faces;
 mod motion_photos;
 mod partners;
 mod processing;

@@ -18,6 +18,7 @@ pub mod licenses;
 pub mod map;
 pub mod memories;
 pub mod partners;
+pub mod people;
 pub mod permission;
 pub mod queues;
 pub mod search;

@@ -10,6 +10,7 @@ pub mod map;
 pub mod memories;
 pub mod nightly;
 pub mod partners;
+pub mod people;
 pub mod processing;
 pub mod profile_images;
 pub mod queues;
@@ -48,6 +49,8 @@ pub struct Domain {
     pub video_tools: shoebox_media::video::ToolRunner,
     /// The system configuration once loaded; an update replaces it.
     system_config_cache: Arc<system_config::SystemConfigCache>,
+    /// Machine learning, in this process or over HTTP; `None` when it is off.
+    pub ml: Option<Arc<dyn shoebox_ml::MachineLearning>>,
 }
 
 impl Domain {
@@ -59,6 +62,13 @@ impl Domain {
             video_tools: shoebox_media::video::ToolRunner::new(MAX_VIDEO_TOOLS)
                 .with_nice(shoebox_jobs::BACKGROUND_NICE),
             system_config_cache: Arc::default(),
+            ml: None,
         }
+    }
+
+    /// The same domain with machine learning (faces, and later CLIP and OCR) from `ml`.
+    pub fn with_ml(mut self, ml: Option<Arc<dyn shoebox_ml::MachineLearning>>) -> Self {
+        self.ml = ml;
+        self
     }
 }

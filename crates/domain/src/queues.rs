@@ -132,6 +132,11 @@ impl Domain {
     /// otherwise only those missing its output. Queues whose processing has
     /// not landed answer as Immich does for a queue that cannot be started.
     async fn start_queue(&self, queue: Queue, force: bool) -> DomainResult<()> {
+        match queue {
+            Queue::FaceDetection => return self.start_face_detection(force).await,
+            Queue::FacialRecognition => return self.start_facial_recognition(force).await,
+            _ => {}
+        }
         let missing = !force;
         let filter = match queue {
             Queue::MetadataExtraction => AssetIdsFilter {

@@ -269,3 +269,35 @@ pub fn shared_link(view: &SharedLinkView, strip: bool) -> SharedLinkResponseDto 
         slug: l.slug.clone(),
     }
 }
+
+pub fn person(
+    p: &shoebox_store::faces::PersonRecord,
+) -> shoebox_api_types::people::PersonResponseDto {
+    shoebox_api_types::people::PersonResponseDto {
+        id: p.id.to_string(),
+        name: p.name.clone(),
+        birth_date: p.birth_date,
+        thumbnail_path: format!("/api/people/{}/thumbnail", p.id),
+        is_hidden: p.is_hidden,
+        is_favorite: p.is_favorite,
+        color: p.color.clone(),
+        updated_at: p.updated_at,
+    }
+}
+
+pub fn face(
+    f: &shoebox_store::faces::FaceRecord,
+    person: Option<&shoebox_store::faces::PersonRecord>,
+) -> shoebox_api_types::people::AssetFaceResponseDto {
+    shoebox_api_types::people::AssetFaceResponseDto {
+        id: f.id.to_string(),
+        image_width: f.image_width,
+        image_height: f.image_height,
+        bounding_box_x1: f.x1,
+        bounding_box_y1: f.y1,
+        bounding_box_x2: f.x2,
+        bounding_box_y2: f.y2,
+        person: person.map(self::person),
+        source_type: f.source_type.clone(),
+    }
+}

@@ -3,6 +3,7 @@
 mod dto;
 mod error;
 mod extract;
+mod ml_service;
 mod routes;
 mod web;
 
@@ -15,6 +16,7 @@ use tokio::net::TcpListener;
 
 pub use axum::Router;
 pub use error::{ApiError, ApiResult};
+pub use ml_service::ml_router;
 
 /// Settings the API reports or obeys.
 #[derive(Debug, Clone, Default)]

@@ -12,7 +12,7 @@ use shoebox_jobs::{WorkerPool, Workers};
 use shoebox_server::{Router, ServerSettings};
 use tokio::net::TcpListener;
 
-pub use config::{ServeConfig, StorageConfig};
+pub use config::{MlOptions, MlServeConfig, ServeConfig, StorageConfig};
 
 /// Opens the database and storage named by `config`, applies migrations and
 /// finishes any upload a crash interrupted.
@@ -31,7 +31,60 @@ pub async fn open_domain(config: &StorageConfig) -> anyhow::Result<Domain> {
         .recover_uploads(&store)
         .await
         .context("cannot recover interrupted uploads")?;
-    Ok(Domain::new(store, storage))
+    Ok(Domain::new(store, storage).with_ml(open_ml(&config.ml, &config.data_dir)))
+}
+
+/// Machine learning as configured: ML services over HTTP when URLs are given, else ONNX
+/// Runtime in this process; `None` (logged once) when neither can run.
+pub fn open_ml(
+    options: &MlOptions,
+    data_dir: &std::path::Path,
+) -> Option<std::sync::Arc<dyn shoebox_ml::MachineLearning>> {
+    let urls: Vec<String> = options
+        .ml_urls
+        .iter()
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty())
+        .collect();
+    if !urls.is_empty() {
+        tracing::info!(urls = ?urls, "machine learning on ML services");
+        return Some(std::sync::Arc::new(shoebox_ml::RemoteMl::new(
+            urls,
+            Duration::from_secs(options.ml_timeout_seconds),
+        )));
+    }
+    shoebox_ml::open_local(options.runtime_config(data_dir))
+        .map(|ml| ml as std::sync::Arc<dyn shoebox_ml::MachineLearning>)
+}
+
+/// `shoebox ml` bound to its port: Immich's ML protocol on this process's runtime.
+pub struct BoundMlServer {
+    pub addr: SocketAddr,
+    listener: TcpListener,
+    router: Router,
+}
+
+impl BoundMlServer {
+    pub async fn bind(config: &MlServeConfig) -> anyhow::Result<Self> {
+        let ml = shoebox_ml::open_local(config.ml.runtime_config(&config.data_dir))
+            .context("machine learning cannot run here (see the log line above)")?;
+        let listener = TcpListener::bind((config.host.as_str(), config.port))
+            .await
+            .with_context(|| format!("cannot listen on {}:{}", config.host, config.port))?;
+        Ok(Self {
+            addr: listener.local_addr()?,
+            listener,
+            router: shoebox_server::ml_router(ml),
+        })
+    }
+
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        shoebox_server::serve(self.listener, self.router, shutdown).await?;
+        Ok(())
+    }
 }
 
 /// The job workers this build has, each on its queue with Immich's default concurrency.

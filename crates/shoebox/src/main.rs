@@ -1,7 +1,7 @@
 use std::io::IsTerminal;
 
 use clap::{Parser, Subcommand};
-use shoebox::{BoundServer, ServeConfig, StorageConfig};
+use shoebox::{BoundMlServer, BoundServer, MlServeConfig, ServeConfig, StorageConfig};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -21,6 +21,8 @@ enum Command {
     Serve(ServeConfig),
     /// Run only job workers, against the database and storage a server uses.
     Worker(StorageConfig),
+    /// Serve Immich's machine-learning protocol (for servers with `--ml-urls`).
+    Ml(MlServeConfig),
     /// Operator commands.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -64,6 +66,11 @@ async fn main() -> anyhow::Result<()> {
             server.serve(shutdown_signal()).await
         }
         Command::Worker(config) => shoebox::run_workers(&config, shutdown_signal()).await,
+        Command::Ml(config) => {
+            let server = BoundMlServer::bind(&config).await?;
+            tracing::info!(addr = %server.addr, "Shoebox ML is listening");
+            server.serve(shutdown_signal()).await
+        }
         Command::Admin(AdminCommand::ResetPassword { config, email }) => {
             let domain = shoebox::open_domain(&config).await?;
             let password = domain.reset_password(&email).await?;

@@ -16,6 +16,7 @@ mod jobs;
 mod map;
 mod memories;
 mod partners;
+mod people;
 mod search;
 mod sessions;
 mod shared_links;
@@ -135,6 +136,10 @@ pub async fn open(url: &str) -> Result<Store, StoreError> {
         shared_links: sql.clone(),
         map: sql.clone(),
         memories: sql.clone(),
-        jobs: sql,
+        
+        jobs: sql.clone(),
+        people: sql.clone(),
+        faces: sql.clone(),
+        face_search: sql,
     })
 }

@@ -4,6 +4,7 @@
 //! objects so callers compile once whatever the backend.
 
 mod error;
+pub mod faces;
 pub mod records;
 mod repos;
 
@@ -28,4 +29,7 @@ pub struct Store {
     pub shared_links: Arc<dyn SharedLinkRepo>,
     pub map: Arc<dyn MapRepo>,
     pub memories: Arc<dyn MemoryRepo>,
+    pub people: Arc<dyn faces::PersonRepo>,
+    pub faces: Arc<dyn faces::FaceRepo>,
+    pub face_search: Arc<dyn faces::FaceSearchRepo>,
 }

@@ -1,5 +1,6 @@
 //! Background processing of assets: what each queue does with a job.
 
+pub mod faces;
 pub mod metadata;
 mod motion_photo;
 pub mod sidecar;
@@ -46,6 +47,16 @@ pub fn register(workers: Workers, domain: &Domain) -> Workers {
             Queue::BackgroundTask,
             crate::memories::handler(domain),
             Queue::BackgroundTask.default_concurrency(),
+        )
+        .handle(
+            Queue::FaceDetection,
+            faces::detect_handler(domain),
+            Queue::FaceDetection.default_concurrency(),
+        )
+        .handle(
+            Queue::FacialRecognition,
+            faces::recognize_handler(domain),
+            Queue::FacialRecognition.default_concurrency(),
         )
         .limits(Arc::new(ConfiguredConcurrency(domain.clone())))
 }

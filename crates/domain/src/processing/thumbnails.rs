@@ -125,6 +125,13 @@ impl JobHandler for GenerateThumbnails {
                 .await
                 .map_err(store_err)?;
         }
+        // Faces are found in the preview, so detection follows it.
+        if domain.face_settings().await.map_err(store_err)?.is_some() {
+            domain
+                .queue_face_detection(&[id])
+                .await
+                .map_err(store_err)?;
+        }
         Ok(())
     }
 }

@@ -235,6 +235,87 @@ pub fn generate_from_bytes(
     guarded(format, || render(decoded, orientation, format, settings))
 }
 
+/// An upright sRGB image, three bytes per pixel, row by row.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RgbImage {
+    pub width: u32,
+    pub height: u32,
+    pub data: Vec<u8>,
+}
+
+impl fmt::Debug for RgbImage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RgbImage({}x{})", self.width, self.height)
+    }
+}
+
+/// Decodes an image in memory at full size, upright (its embedded orientation applied) and in
+/// sRGB, within the settings' budgets: what image analysis (face detection) reads, through
+/// the same decoders as the thumbnails.
+pub fn decode_rgb(data: &[u8], settings: &ThumbnailSettings) -> Result<RgbImage, ThumbnailError> {
+    if data.len() as u64 > settings.max_file_bytes {
+        return Err(ThumbnailError::FileTooLarge {
+            size: data.len() as u64,
+            limit: settings.max_file_bytes,
+        });
+    }
+    let format = sniff::detect(data, None).ok_or(ThumbnailError::UnsupportedFormat)?;
+    // No reduced-scale decode: the caller wants every pixel.
+    let full = ThumbnailSettings {
+        preview_size: u32::MAX,
+        ..settings.clone()
+    };
+    guarded(format, || {
+        let decoded = decode(format, data, &full)?;
+        let orientation = if decoded.orientation_from_container {
+            1
+        } else {
+            decoded.embedded_orientation.unwrap_or(1)
+        };
+        let mut raster = decoded.raster.drop_opaque_alpha();
+        color::to_srgb(&mut raster, &decoded.color);
+        let mut upright = raster.orient(orientation).into_rgb([255, 255, 255]);
+        Ok(RgbImage {
+            width: upright.width,
+            height: upright.height,
+            data: std::mem::take(&mut upright.data),
+        })
+    })
+}
+
+/// A square JPEG, `size` pixels a side, of the region around a face box: the box's longer
+/// side plus a tenth, centred on the box and kept inside the picture (Immich's person
+/// thumbnail). The box is in pixels of a `space` (width, height) version of the picture.
+pub fn face_crop_jpeg(
+    data: &[u8],
+    face: [i32; 4],
+    space: (u32, u32),
+    size: u32,
+    quality: u8,
+    settings: &ThumbnailSettings,
+) -> Result<Vec<u8>, ThumbnailError> {
+    let image = decode_rgb(data, settings)?;
+    let (w, h) = (image.width as f64, image.height as f64);
+    let sx = w / f64::from(space.0.max(1));
+    let sy = h / f64::from(space.1.max(1));
+    let [x1, y1, x2, y2] = face.map(f64::from);
+    let (x1, x2, y1, y2) = (x1 * sx, x2 * sx, y1 * sy, y2 * sy);
+    let (cx, cy) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
+    let wanted = ((x2 - x1).max(y2 - y1) * 1.1 / 2.0).max(1.0);
+    // As large as wanted, as long as the square stays inside the picture.
+    let half = wanted.min(cx).min(cy).min(w - cx).min(h - cy).max(0.5);
+    let left = ((cx - half).floor().max(0.0) as u32).min(image.width - 1);
+    let top = ((cy - half).floor().max(0.0) as u32).min(image.height - 1);
+    let side = ((2.0 * half).round() as u32).clamp(1, (image.width - left).min(image.height - top));
+    let mut cropped = Vec::with_capacity(side as usize * side as usize * 3);
+    for y in top..top + side {
+        let start = ((y * image.width + left) * 3) as usize;
+        cropped.extend_from_slice(&image.data[start..start + side as usize * 3]);
+    }
+    let resized = Raster::new(side, side, false, cropped).resize(size, size)?;
+    jpeg::encode(&resized, quality)
+}
+
 /// Runs a decode/encode step, turning a panic into an error. Our own code does not panic on
 /// bad input, but the codecs are large and fed hostile files; one bad upload must fail its
 /// job, not take down the worker thread. (Last resort only: the limits above are the real

@@ -298,6 +298,13 @@ async fn single_asset(
     }
     let tags = state.domain.tags_of_asset(asset.id).await?;
     body.tags = Some(tags.iter().map(dto::tag).collect());
+    let people = state.domain.people_of_asset(asset.id).await?;
+    body.people = Some(
+        people
+            .iter()
+            .map(|p| serde_json::to_value(dto::person(p)).unwrap_or_default())
+            .collect(),
+    );
     if asset.owner_id != ctx.user_id() {
         let owner = state.domain.get_user(asset.owner_id, true).await?;
         body.owner = Some(dto::user(&owner));

@@ -10,6 +10,7 @@ pub mod map;
 pub mod memories;
 pub mod partners;
 pub mod profile_images;
+pub mod people;
 pub mod queues;
 pub mod search;
 pub mod server;
@@ -40,6 +41,7 @@ pub fn api_routes() -> Router<AppState> {
         .merge(trash::routes())
         .merge(albums::routes())
         .merge(partners::routes())
+        .merge(people::routes())
         .merge(stacks::routes())
         .merge(tags::routes())
         .merge(search::routes())

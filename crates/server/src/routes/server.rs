@@ -53,11 +53,12 @@ async fn version_history() -> Json<Vec<serde_json::Value>> {
 /// others stay off whatever the configuration says.
 async fn features(State(state): State<AppState>) -> ApiResult<Json<ServerFeaturesDto>> {
     let config = state.domain.system_config().await?;
+    let facial_recognition = state.domain.face_settings().await?.is_some();
     Ok(Json(ServerFeaturesDto {
         config_file: false,
         duplicate_detection: false,
         email: false,
-        facial_recognition: false,
+        facial_recognition,
         import_faces: false,
         map: false,
         oauth: false,

@@ -1,0 +1,199 @@
+//! What the server asks of machine learning, answered in this process ([`LocalMl`], no HTTP
+//! hop) or by ML services over Immich's protocol ([`RemoteMl`]: a `shoebox ml` or an Immich
+//! machine-learning container), tried in order until one answers.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::faces::{FaceAnalysis, FaceRequest, analyze};
+use crate::runtime::{MlError, MlResult, Runtime};
+use crate::{hub, image, protocol};
+
+#[async_trait]
+pub trait MachineLearning: Send + Sync + 'static {
+    /// Whether faces can be analysed with this model pack now. In-process, a missing model
+    /// starts its download (once) when downloads are allowed, and is ready when it lands.
+    fn faces_ready(&self, model: &str) -> bool;
+
+    /// Detects and embeds the faces of an encoded image (JPEG, PNG, WebP, …).
+    async fn detect_faces(&self, image: Vec<u8>, request: &FaceRequest) -> MlResult<FaceAnalysis>;
+}
+
+/// Machine learning in this process, on the loaded runtime.
+pub struct LocalMl {
+    runtime: Arc<Runtime>,
+    http: reqwest::Client,
+    downloads: Arc<Mutex<HashSet<String>>>,
+}
+
+impl LocalMl {
+    pub fn new(runtime: Arc<Runtime>) -> Self {
+        Self {
+            runtime,
+            http: reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .build()
+                .unwrap_or_default(),
+            downloads: Arc::default(),
+        }
+    }
+
+    pub fn runtime(&self) -> &Arc<Runtime> {
+        &self.runtime
+    }
+
+    fn face_model_present(&self, model: &str) -> bool {
+        ["detection", "recognition"]
+            .iter()
+            .all(|part| self.runtime.model_path(model, part).is_file())
+    }
+
+    /// Fetches a missing face model in the background, at most once per model and process.
+    fn start_download(&self, model: &str) {
+        let Some(hub_url) = self.runtime.config().hub_url.clone() else {
+            return;
+        };
+        if !self
+            .downloads
+            .lock()
+            .expect("downloads lock")
+            .insert(model.to_string())
+        {
+            return;
+        }
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let http = self.http.clone();
+        let dir = self.runtime.config().models_dir.clone();
+        let model = model.to_string();
+        tracing::warn!(
+            model,
+            hub = hub_url,
+            "face model missing: facial recognition is off until it is downloaded"
+        );
+        handle.spawn(async move {
+            match hub::download_model(&http, &hub_url, &dir, &model, &["detection", "recognition"])
+                .await
+            {
+                Ok(_) => tracing::info!(model, "face model downloaded: facial recognition is on"),
+                Err(e) => tracing::warn!(model, "facial recognition stays off: {e}"),
+            }
+        });
+    }
+}
+
+#[async_trait]
+impl MachineLearning for LocalMl {
+    fn faces_ready(&self, model: &str) -> bool {
+        if self.face_model_present(model) {
+            return true;
+        }
+        self.start_download(model);
+        false
+    }
+
+    async fn detect_faces(&self, bytes: Vec<u8>, request: &FaceRequest) -> MlResult<FaceAnalysis> {
+        let runtime = self.runtime.clone();
+        let request = request.clone();
+        tokio::task::spawn_blocking(move || {
+            let decoded = image::decode(&bytes)?;
+            analyze(&runtime, &decoded, &request)
+        })
+        .await
+        .map_err(|e| MlError::Inference(format!("face analysis crashed: {e}")))?
+    }
+}
+
+/// ML services reached over HTTP, tried in the configured order.
+pub struct RemoteMl {
+    urls: Vec<String>,
+    http: reqwest::Client,
+}
+
+impl RemoteMl {
+    /// `timeout` bounds each request to one service, so one that hangs passes the turn on.
+    pub fn new(urls: Vec<String>, timeout: Duration) -> Self {
+        Self {
+            urls: urls
+                .into_iter()
+                .map(|u| u.trim_end_matches('/').to_string())
+                .collect(),
+            http: reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .timeout(timeout)
+                .build()
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Sends one predict request to each service in turn until one answers. A service that
+    /// cannot be reached, times out or fails (5xx) passes the turn on; a 4xx answer is about
+    /// the request, so it is final.
+    async fn predict(&self, entries: String, image: Vec<u8>) -> MlResult<serde_json::Value> {
+        let mut failures = Vec::new();
+        for url in &self.urls {
+            let form = reqwest::multipart::Form::new()
+                .text("entries", entries.clone())
+                .part(
+                    "image",
+                    reqwest::multipart::Part::bytes(image.clone()).file_name("image"),
+                );
+            let response = match self
+                .http
+                .post(format!("{url}/predict"))
+                .multipart(form)
+                .send()
+                .await
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    failures.push(format!("{url}: {e}"));
+                    continue;
+                }
+            };
+            let status = response.status();
+            if status.is_server_error() {
+                failures.push(format!("{url}: HTTP {status}"));
+                continue;
+            }
+            let body: serde_json::Value = match response.json().await {
+                Ok(body) => body,
+                Err(e) => {
+                    failures.push(format!("{url}: unreadable answer: {e}"));
+                    continue;
+                }
+            };
+            if status.is_client_error() {
+                let detail = body
+                    .get("detail")
+                    .map(|d| d.to_string())
+                    .unwrap_or_default();
+                return Err(MlError::BadRequest(format!(
+                    "{url}: HTTP {status} {detail}"
+                )));
+            }
+            return Ok(body);
+        }
+        Err(MlError::Remote(if failures.is_empty() {
+            "no machine-learning URL configured".into()
+        } else {
+            failures.join("; ")
+        }))
+    }
+}
+
+#[async_trait]
+impl MachineLearning for RemoteMl {
+    fn faces_ready(&self, _model: &str) -> bool {
+        !self.urls.is_empty()
+    }
+
+    async fn detect_faces(&self, image: Vec<u8>, request: &FaceRequest) -> MlResult<FaceAnalysis> {
+        let body = self.predict(protocol::face_entries(request), image).await?;
+        protocol::parse_face_response(&body)
+    }
+}

@@ -1,0 +1,675 @@
+//! Faces and people: detection from previews on the real ONNX Runtime (SCRFD, and a
+//! generated ArcFace-layout recogniser), clustering with Immich's semantics, the people and
+//! faces API, the ML protocol service with failover, and a server whose ML is off.
+//! The ML stories need SHOEBOX_ML_LIBRARY and SHOEBOX_TEST_ML_MODELS (scripts/test.sh sets
+//! them) and the corpus; without them they say so and skip.
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+use shoebox_tests::{Backend, StatusCode, TestServer, assert_error, stories};
+
+/// The test model pack: SCRFD detection, generated recognition.
+const PACK: &str = "test-faces";
+/// A corpus photo of three people (a wedding), 640×480.
+const WEDDING: &str = "exif-samples/jpg/exif-org/canon-ixus.jpg";
+
+struct MlEnv {
+    library: PathBuf,
+    models: PathBuf,
+    wedding: Vec<u8>,
+}
+
+fn ml_env() -> Option<MlEnv> {
+    let (Some(library), Some(models)) = (
+        std::env::var_os("SHOEBOX_ML_LIBRARY"),
+        std::env::var_os("SHOEBOX_TEST_ML_MODELS"),
+    ) else {
+        eprintln!(
+            "skipped: SHOEBOX_ML_LIBRARY / SHOEBOX_TEST_ML_MODELS unset (scripts/test.sh sets them)"
+        );
+        return None;
+    };
+    let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
+    let Ok(wedding) = std::fs::read(corpus.join(WEDDING)) else {
+        eprintln!("skipped: corpus photo {WEDDING} is absent");
+        return None;
+    };
+    Some(MlEnv {
+        library: library.into(),
+        models: models.into(),
+        wedding,
+    })
+}
+
+/// A server running ML in-process on the test models (no downloads).
+async fn ml_server(backend: Backend, env: &MlEnv) -> TestServer {
+    TestServer::start_with(backend, |c| {
+        c.storage.ml.ml_library = Some(env.library.clone());
+        c.storage.ml.ml_models_dir = Some(env.models.clone());
+        c.storage.ml.ml_hub_url = String::new();
+    })
+    .await
+}
+
+/// Declares each story on both backends with an ML server.
+macro_rules! ml_stories {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let Some(env) = super::ml_env() else { return };
+                let server = super::ml_server(shoebox_tests::Backend::Sqlite, &env).await;
+                super::$name(&server, &env).await;
+                server.stop().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(env) = super::ml_env() else { return };
+                let server = super::ml_server(shoebox_tests::Backend::Postgres, &env).await;
+                super::$name(&server, &env).await;
+                server.stop().await;
+            }
+        }
+    )*};
+}
+
+ml_stories!(
+    faces_are_detected_clustered_into_people_and_edited,
+    bad_pictures_fail_their_own_face_jobs,
+);
+stories!(with_machine_learning_off_everything_else_works);
+
+/// `shoebox ml` on a free port, on the test models.
+async fn ml_service(
+    env: &MlEnv,
+    dir: &std::path::Path,
+) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let mut ml = shoebox::MlOptions::off();
+    ml.ml_library = Some(env.library.clone());
+    ml.ml_models_dir = Some(env.models.clone());
+    let config = shoebox::MlServeConfig {
+        data_dir: dir.to_path_buf(),
+        host: "127.0.0.1".into(),
+        port: 0,
+        ml,
+    };
+    let server = shoebox::BoundMlServer::bind(&config)
+        .await
+        .expect("ML service starts");
+    let url = format!("http://{}", server.addr);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server.serve(async {
+        let _ = stopped.await;
+    }));
+    (url, stop)
+}
+
+fn predict_form(
+    entries: &str,
+    image: Option<Vec<u8>>,
+    text: Option<&str>,
+) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new().text("entries", entries.to_string());
+    if let Some(image) = image {
+        form = form.part(
+            "image",
+            reqwest::multipart::Part::bytes(image).file_name("image"),
+        );
+    }
+    if let Some(text) = text {
+        form = form.text("text", text.to_string());
+    }
+    form
+}
+
+const FACE_ENTRIES: &str = r#"{"facial-recognition":{"detection":{"modelName":"test-faces","options":{"minScore":0.7}},"recognition":{"modelName":"test-faces"}}}"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ml_service_answers_immichs_protocol() {
+    let Some(env) = ml_env() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _stop) = ml_service(&env, dir.path()).await;
+    let http = reqwest::Client::new();
+    let pong = http.get(format!("{url}/ping")).send().await.unwrap();
+    assert_eq!(pong.status(), StatusCode::OK);
+    assert_eq!(pong.text().await.unwrap(), "pong");
+
+    let answer = http
+        .post(format!("{url}/predict"))
+        .multipart(predict_form(FACE_ENTRIES, Some(env.wedding.clone()), None))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    let body: Value = answer.json().await.unwrap();
+    assert_eq!(
+        (body["imageWidth"].as_i64(), body["imageHeight"].as_i64()),
+        (Some(640), Some(480))
+    );
+    let found = body["facial-recognition"].as_array().unwrap();
+    assert_eq!(found.len(), 3, "{body}");
+    for face in found {
+        let embedding: Vec<f32> =
+            serde_json::from_str(face["embedding"].as_str().unwrap()).unwrap();
+        assert_eq!(embedding.len(), 512);
+        assert!(face["score"].as_f64().unwrap() >= 0.7);
+        assert!(
+            face["boundingBox"]["x1"].as_f64().unwrap()
+                < face["boundingBox"]["x2"].as_f64().unwrap()
+        );
+    }
+
+    for (form, expected) in [
+        (
+            predict_form(FACE_ENTRIES, None, None),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            predict_form("{not json", Some(env.wedding.clone()), None),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            predict_form(
+                r#"{"clip":{"textual":{"modelName":"ViT-B-32__openai"}}}"#,
+                None,
+                Some("a dog"),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            predict_form(FACE_ENTRIES, Some(b"garbage".to_vec()), None),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            predict_form(
+                r#"{"facial-recognition":{"detection":{"modelName":"nope"},"recognition":{"modelName":"nope"}}}"#,
+                Some(env.wedding.clone()),
+                None,
+            ),
+            StatusCode::INTERNAL_SERVER_ERROR,
+        ),
+    ] {
+        let answer = http
+            .post(format!("{url}/predict"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), expected);
+        let body: Value = answer.json().await.unwrap();
+        assert!(body["detail"].is_string(), "{body}");
+    }
+}
+
+/// Declares a story on both backends with a server whose ML is remote: a service that
+/// hangs, one that is gone, then a working `shoebox ml`.
+macro_rules! ml_remote_stories {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            async fn run(backend: shoebox_tests::Backend) {
+                let Some(env) = super::ml_env() else { return };
+                let dir = tempfile::tempdir().unwrap();
+                let (live, _stop) = super::ml_service(&env, dir.path()).await;
+                let hanging = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let hanging_url = format!("http://{}", hanging.local_addr().unwrap());
+                let held = tokio::spawn(async move {
+                    let mut open = Vec::new();
+                    while let Ok((socket, _)) = hanging.accept().await {
+                        open.push(socket);
+                    }
+                });
+                let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                let gone_url = format!("http://{}", gone.local_addr().unwrap());
+                drop(gone);
+                let server = shoebox_tests::TestServer::start_with(backend, |c| {
+                    c.storage.ml.ml_urls = vec![hanging_url, gone_url, live];
+                    c.storage.ml.ml_timeout_seconds = 2;
+                })
+                .await;
+                super::$name(&server, &env).await;
+                server.stop().await;
+                held.abort();
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run(shoebox_tests::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                run(shoebox_tests::Backend::Postgres).await;
+            }
+        }
+    )*};
+}
+ml_remote_stories!(a_server_hands_faces_to_ml_services_with_failover);
+
+async fn a_server_hands_faces_to_ml_services_with_failover(s: &TestServer, env: &MlEnv) {
+    let admin = s.admin().await;
+    use_test_pack(s, &admin).await;
+    let (_, features) = s.get(&admin, "/server/features").await;
+    assert_eq!(features["facialRecognition"], true);
+    let asset = upload(s, &admin, "wedding.jpg", env.wedding.clone()).await;
+    settle(s, &admin).await;
+    let found = faces(s, &admin, &asset).await;
+    assert_eq!(found.len(), 3, "{found:?}");
+}
+
+/// Points facial recognition at the test pack.
+async fn use_test_pack(s: &TestServer, admin: &str) {
+    let (status, mut config) = s.get(admin, "/system-config").await;
+    assert_eq!(status, StatusCode::OK, "{config}");
+    config["machineLearning"]["facialRecognition"]["modelName"] = json!(PACK);
+    let (status, body) = s.put(admin, "/system-config", config).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+/// The same picture with `n` bytes after its end: identical pixels, another checksum.
+fn copy_of(photo: &[u8], n: usize) -> Vec<u8> {
+    let mut bytes = photo.to_vec();
+    bytes.extend(std::iter::repeat_n(0u8, n));
+    bytes
+}
+
+async fn upload(s: &TestServer, token: &str, name: &str, bytes: Vec<u8>) -> String {
+    let (status, body) = s.upload(token, name, bytes).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["id"].as_str().unwrap().to_string()
+}
+
+async fn settle(s: &TestServer, admin: &str) {
+    // Each queue feeds the next; go round until all are quiet.
+    for _ in 0..2 {
+        for queue in [
+            "metadataExtraction",
+            "thumbnailGeneration",
+            "faceDetection",
+            "facialRecognition",
+        ] {
+            s.queue_settles(admin, queue).await;
+        }
+    }
+}
+
+async fn start(s: &TestServer, admin: &str, queue: &str, force: bool) {
+    let (status, body) = s
+        .put(
+            admin,
+            &format!("/jobs/{queue}"),
+            json!({"command": "start", "force": force}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    settle(s, admin).await;
+}
+
+async fn faces(s: &TestServer, token: &str, asset: &str) -> Vec<Value> {
+    let (status, body) = s.get(token, &format!("/faces?id={asset}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body.as_array().unwrap().clone()
+}
+
+async fn people(s: &TestServer, token: &str, query: &str) -> Value {
+    let (status, body) = s.get(token, &format!("/people{query}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+async fn faces_are_detected_clustered_into_people_and_edited(s: &TestServer, env: &MlEnv) {
+    let admin = s.admin().await;
+    use_test_pack(s, &admin).await;
+    let (_, features) = s.get(&admin, "/server/features").await;
+    assert_eq!(features["facialRecognition"], true, "{features}");
+
+    // Three copies of a photo of three people: detection runs after the thumbnails.
+    let mut assets = Vec::new();
+    for n in 0..3 {
+        assets.push(
+            upload(
+                s,
+                &admin,
+                &format!("wedding-{n}.jpg"),
+                copy_of(&env.wedding, n),
+            )
+            .await,
+        );
+    }
+    settle(s, &admin).await;
+    for asset in &assets {
+        let found = faces(s, &admin, asset).await;
+        assert_eq!(found.len(), 3, "{found:?}");
+        for face in &found {
+            assert_eq!(
+                (face["imageWidth"].as_i64(), face["imageHeight"].as_i64()),
+                (Some(640), Some(480))
+            );
+            let (x1, x2) = (
+                face["boundingBoxX1"].as_i64().unwrap(),
+                face["boundingBoxX2"].as_i64().unwrap(),
+            );
+            let (y1, y2) = (
+                face["boundingBoxY1"].as_i64().unwrap(),
+                face["boundingBoxY2"].as_i64().unwrap(),
+            );
+            assert!(
+                0 <= x1 && x1 < x2 && x2 <= 640 && 0 <= y1 && y1 < y2 && y2 <= 480,
+                "{face}"
+            );
+            assert_eq!(face["sourceType"], "machine-learning");
+        }
+    }
+
+    // A full re-cluster: three people of three faces each, one per copy.
+    start(s, &admin, "facialRecognition", true).await;
+    let list = people(s, &admin, "").await;
+    assert_eq!(list["total"], 3, "{list}");
+    assert_eq!(list["hidden"], 0);
+    let ids: Vec<String> = list["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .collect();
+    for id in &ids {
+        let (status, stats) = s.get(&admin, &format!("/people/{id}/statistics")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(stats["assets"], 3, "{stats}");
+    }
+    let (_, asset) = s.get(&admin, &format!("/assets/{}", assets[0])).await;
+    assert_eq!(asset["people"].as_array().unwrap().len(), 3, "{asset}");
+
+    // A fourth copy joins the existing people as its faces arrive, without a re-cluster.
+    let fourth = upload(s, &admin, "wedding-3.jpg", copy_of(&env.wedding, 3)).await;
+    settle(s, &admin).await;
+    for face in faces(s, &admin, &fourth).await {
+        assert!(
+            ids.contains(
+                &face["person"]["id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            ),
+            "{face}"
+        );
+    }
+    assert_eq!(people(s, &admin, "").await["total"], 3);
+
+    // The person's picture is a square JPEG cropped from a preview.
+    let response = s
+        .client
+        .get(s.url(&format!("/people/{}/thumbnail", ids[0])))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "image/jpeg");
+    let jpeg = response.bytes().await.unwrap();
+    assert_eq!(&jpeg[..2], b"\xff\xd8");
+
+    // Name, birth date, favourite, hidden.
+    let (status, body) = s
+        .put(
+            &admin,
+            &format!("/people/{}", ids[0]),
+            json!({"name": "Bride", "birthDate": "1975-04-02", "isFavorite": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (
+            body["name"].as_str(),
+            body["birthDate"].as_str(),
+            body["isFavorite"].as_bool()
+        ),
+        (Some("Bride"), Some("1975-04-02"), Some(true))
+    );
+    let (status, body) = s
+        .put(
+            &admin,
+            &format!("/people/{}", ids[0]),
+            json!({"birthDate": "2999-01-01"}),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
+    let (status, body) = s
+        .put(
+            &admin,
+            &format!("/people/{}", ids[1]),
+            json!({"isHidden": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let list = people(s, &admin, "").await;
+    assert_eq!(
+        (list["total"].as_i64(), list["hidden"].as_i64()),
+        (Some(3), Some(1))
+    );
+    assert_eq!(list["people"].as_array().unwrap().len(), 2);
+    assert_eq!(list["people"][0]["name"], "Bride", "favourites first");
+    let list = people(s, &admin, "?withHidden=true&size=2&page=1").await;
+    assert_eq!(
+        (
+            list["people"].as_array().unwrap().len(),
+            list["hasNextPage"].as_bool()
+        ),
+        (2, Some(true))
+    );
+
+    // The feature face comes from a chosen asset of the person.
+    let (status, body) = s
+        .put(
+            &admin,
+            &format!("/people/{}", ids[0]),
+            json!({"featureFaceAssetId": assets[2]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Merge: the second person's faces go to the first; the second is gone.
+    let (status, body) = s
+        .post(
+            &admin,
+            &format!("/people/{}/merge", ids[0]),
+            json!({"ids": [ids[1], ids[0]]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body[0]["success"], true, "{body}");
+    assert_eq!(
+        (body[1]["success"].as_bool(), body[1]["error"].as_str()),
+        (Some(false), Some("duplicate"))
+    );
+    let (status, body) = s.get(&admin, &format!("/people/{}", ids[1])).await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
+    let (_, stats) = s
+        .get(&admin, &format!("/people/{}/statistics", ids[0]))
+        .await;
+    assert_eq!(stats["assets"], 4);
+
+    // One face moved by hand to a new person; reassigning a person's faces in an asset.
+    let (status, created) = s.post(&admin, "/people", json!({"name": "Guest"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let guest = created["id"].as_str().unwrap().to_string();
+    let face = faces(s, &admin, &fourth)
+        .await
+        .into_iter()
+        .find(|f| f["person"]["id"] == ids[2].as_str())
+        .unwrap();
+    let (status, body) = s
+        .put(
+            &admin,
+            &format!("/faces/{}", face["id"].as_str().unwrap()),
+            json!({"id": guest}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["name"].as_str()),
+        (StatusCode::OK, Some("Guest")),
+        "{body}"
+    );
+    let (status, body) = s
+        .put(
+            &admin,
+            &format!("/people/{guest}/reassign"),
+            json!({"data": [{"assetId": assets[0], "personId": ids[2]}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body.as_array().unwrap().len(), 1, "{body}");
+    let (_, stats) = s.get(&admin, &format!("/people/{guest}/statistics")).await;
+    assert_eq!(stats["assets"], 2);
+
+    // A face drawn by hand, then deleted.
+    let (status, body) = s
+        .post(&admin, "/faces", json!({"assetId": assets[1], "personId": guest, "imageWidth": 640, "imageHeight": 480, "x": 10, "y": 10, "width": 50, "height": 60}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let manual = faces(s, &admin, &assets[1])
+        .await
+        .into_iter()
+        .find(|f| f["sourceType"] == "manual")
+        .expect("the manual face is listed");
+    assert_eq!(
+        (
+            manual["boundingBoxX2"].as_i64(),
+            manual["boundingBoxY2"].as_i64()
+        ),
+        (Some(60), Some(70))
+    );
+    let (status, _) = s
+        .delete(
+            &admin,
+            &format!("/faces/{}", manual["id"].as_str().unwrap()),
+            Some(json!({"force": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(faces(s, &admin, &assets[1]).await.len(), 3);
+
+    // Bad input and other users.
+    let (status, body) = s.post(&admin, "/faces", json!({"assetId": assets[1], "personId": guest, "imageWidth": 0, "imageHeight": 480, "x": 0, "y": 0, "width": 5, "height": 5})).await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
+    let (status, body) = s.get(&admin, "/people?size=0").await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
+    let (_, user) = s.user(&admin, "other@example.com").await;
+    let (status, body) = s.get(&user, &format!("/people/{guest}")).await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
+    let (status, body) = s
+        .put(
+            &user,
+            &format!("/faces/{}", face["id"].as_str().unwrap()),
+            json!({"id": guest}),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
+    assert_eq!(people(s, &user, "").await["total"], 0);
+
+    // Deleting a person leaves their faces unassigned.
+    let (status, _) = s.delete(&admin, &format!("/people/{guest}"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let unassigned = faces(s, &admin, &fourth)
+        .await
+        .into_iter()
+        .filter(|f| f["person"].is_null())
+        .count();
+    assert_eq!(unassigned, 1);
+}
+
+async fn bad_pictures_fail_their_own_face_jobs(s: &TestServer, env: &MlEnv) {
+    let admin = s.admin().await;
+    use_test_pack(s, &admin).await;
+    // A picture without faces and a tiny one: detection runs and finds nothing.
+    let grey = upload(s, &admin, "grey.png", png(640, 480)).await;
+    let tiny = upload(s, &admin, "tiny.png", png(2, 2)).await;
+    let wedding = upload(s, &admin, "wedding.jpg", env.wedding.clone()).await;
+    settle(s, &admin).await;
+    assert!(faces(s, &admin, &grey).await.is_empty());
+    assert!(faces(s, &admin, &tiny).await.is_empty());
+    assert_eq!(faces(s, &admin, &wedding).await.len(), 3);
+
+    // A corrupt preview fails its own job, with the reason, and nothing else.
+    let previews: Vec<PathBuf> = s
+        .generated_files()
+        .iter()
+        .filter(|f| f.contains(&wedding) && f.contains("preview"))
+        .map(|f| s.config.storage.generated_dir().join(f))
+        .collect();
+    assert_eq!(previews.len(), 1, "{:?}", s.generated_files());
+    std::fs::write(&previews[0], b"\xff\xd8\xff\xe0 not a JPEG any more").unwrap();
+    start(s, &admin, "faceDetection", true).await;
+    let (status, failed) = s
+        .get(&admin, "/queues/faceDetection/jobs?status=failed")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{failed}");
+    let failed = failed.as_array().unwrap();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(
+        failed[0]["data"]["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("decode"),
+        "{failed:?}"
+    );
+    // The faces found before stay; the server still answers.
+    assert_eq!(faces(s, &admin, &wedding).await.len(), 3);
+    let (status, _) = s.get(&admin, "/server/ping").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+async fn with_machine_learning_off_everything_else_works(s: &TestServer) {
+    // The test harness starts servers without an ONNX Runtime library.
+    let admin = s.admin().await;
+    let (_, features) = s.get(&admin, "/server/features").await;
+    assert_eq!(
+        (
+            &features["facialRecognition"],
+            &features["smartSearch"],
+            &features["ocr"]
+        ),
+        (&json!(false), &json!(false), &json!(false))
+    );
+    let asset = upload(s, &admin, "grey.png", png(320, 240)).await;
+    settle(s, &admin).await;
+    let (status, _) = s
+        .client
+        .get(s.url(&format!("/assets/{asset}/thumbnail")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .map(|r| (r.status(), ()))
+        .unwrap();
+    assert_eq!(status, StatusCode::OK);
+    // Starting the face queues is accepted and does nothing.
+    for queue in ["faceDetection", "facialRecognition"] {
+        let (status, body) = s
+            .put(
+                &admin,
+                &format!("/jobs/{queue}"),
+                json!({"command": "start", "force": true}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let settled = s.queue_settles(&admin, queue).await;
+        assert_eq!(settled["statistics"]["completed"], 0, "{settled}");
+    }
+    assert!(faces(s, &admin, &asset).await.is_empty());
+    let list = people(s, &admin, "").await;
+    assert_eq!(
+        (
+            list["total"].as_i64(),
+            list["people"].as_array().map(Vec::len)
+        ),
+        (Some(0), Some(0))
+    );
+    let (_, body) = s.get(&admin, &format!("/assets/{asset}")).await;
+    assert_eq!(body["people"], json!([]));
+}
+
+/// A flat grey PNG (no faces), written with the smallest valid encoding.
+fn png(width: u32, height: u32) -> Vec<u8> {
+    shoebox_tests::grey_png(width, height)
+}

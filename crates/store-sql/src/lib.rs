@@ -136,7 +136,7 @@ pub async fn open(url: &str) -> Result<Store, StoreError> {
         shared_links: sql.clone(),
         map: sql.clone(),
         memories: sql.clone(),
-        
+
         jobs: sql.clone(),
         people: sql.clone(),
         faces: sql.clone(),

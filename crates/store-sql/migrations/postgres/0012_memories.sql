@@ -19,6 +19,7 @@ CREATE INDEX memories_owner_memory_at ON memories (owner_id, memory_at);
 CREATE TABLE memory_assets (
     memory_id  TEXT NOT NULL REFERENCES memories(id) ON DELETE CASCADE,
     asset_id   TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
     PRIMARY KEY (memory_id, asset_id)
 );
 CREATE INDEX memory_assets_asset ON memory_assets (asset_id);

@@ -10,6 +10,7 @@ mod licenses;
 mod map;
 mod memories;
 mod motion_photos;
+mod notifications;
 mod partners;
 mod processing;
 mod profile_images;

@@ -14,6 +14,7 @@ mod id_lists;
 mod jobs;
 mod map;
 mod memories;
+mod notifications;
 mod partners;
 mod search;
 mod sessions;
@@ -134,6 +135,7 @@ pub async fn open(url: &str) -> Result<Store, StoreError> {
         shared_links: sql.clone(),
         map: sql.clone(),
         memories: sql.clone(),
+        notifications: sql.clone(),
         jobs: sql,
     })
 }

@@ -28,4 +28,5 @@ pub struct Store {
     pub shared_links: Arc<dyn SharedLinkRepo>,
     pub map: Arc<dyn MapRepo>,
     pub memories: Arc<dyn MemoryRepo>,
+    pub notifications: Arc<dyn NotificationRepo>,
 }

@@ -538,10 +538,17 @@ async fn view_thumbnail(
     uri: axum::http::Uri,
 ) -> ApiResult<Response> {
     let ctx = auth.require(Permission::AssetView)?;
-    // Relative, and with the query kept: a link's visitor needs their key there too.
-    let original = match uri.query() {
-        Some(query) => format!("original?{query}"),
-        None => "original".to_string(),
+    // Relative; a link's visitor needs their key (or slug) on the original too.
+    let credential: Vec<(String, String)> = uri
+        .query()
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| k == "key" || k == "slug")
+        .collect();
+    let original = match serde_urlencoded::to_string(&credential) {
+        Ok(query) if !query.is_empty() => format!("original?{query}"),
+        _ => "original".to_string(),
     };
     let kind = match q.size.unwrap_or(AssetMediaSize::Thumbnail) {
         AssetMediaSize::Thumbnail => shoebox_domain::processing::thumbnails::THUMBNAIL,

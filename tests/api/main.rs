@@ -11,6 +11,7 @@ mod licenses;
 mod map;
 mod memories;
 mod motion_photos;
+mod notifications;
 mod partners;
 mod processing;
 mod profile_images;

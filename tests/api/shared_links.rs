@@ -167,6 +167,22 @@ async fn visitor_with_the_key_or_slug_sees_exactly_the_links_assets(s: &TestServ
     let (status, _) = s.get("", &format!("/assets/{shared}?slug=my-slug")).await;
     assert_eq!(status, StatusCode::OK);
 
+    // The full-size redirect keeps the visitor's key.
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = no_redirects
+        .get(s.url(&format!("/assets/{shared}/thumbnail?size=original&key={k}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(
+        res.headers()["location"],
+        format!("original?key={k}").as_str()
+    );
+
     // Anything else of the owner's reads like a missing asset.
     let (status, body) = s.get("", &format!("/assets/{private}?key={k}")).await;
     assert_error(status, &body, StatusCode::BAD_REQUEST);

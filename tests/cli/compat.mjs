@@ -12,6 +12,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import * as sdk from '@immich/sdk';
 import {
   assertCliInstalled,
   assertCliOk,
@@ -26,7 +27,9 @@ import {
   ADMIN,
   albumAssets,
   createAllPermissionKey,
+  as,
   createUserWithKey,
+  errorText,
   initSdk,
   listAlbums,
   listAssets,
@@ -357,6 +360,36 @@ describe(`Immich CLI 3.2.2 against Shoebox at ${urls.api}`, () => {
       assert.equal(out.foundDuplicates, files.length, 'every corpus file should now be a duplicate');
       await expectLibraryOnServer(ctx.adminKey, ctx.admin, 'after the second corpus upload');
       await expectAlbums(ctx.adminKey, files, 'after the second corpus upload');
+    });
+  });
+
+  it('SDK: an album shared link lets a visitor with only its key read, plan and download the album', async () => {
+    requireLogin();
+    const [album] = (await listAlbums(ctx.adminKey)).filter((a) => a.assetCount > 0);
+    assert.ok(album, 'an album with assets is expected after the uploads');
+    const link = await sdk.createSharedLink(
+      { sharedLinkCreateDto: { type: sdk.SharedLinkType.Album, albumId: album.id, allowUpload: false } },
+      as(ctx.adminKey),
+    );
+    assert.equal(link.key.length, 67, 'a 50-byte base64url key');
+    assert.equal(link.album?.id, album.id);
+    const visitor = { key: link.key };
+    const mine = await sdk.getMySharedLink(visitor);
+    assert.equal(mine.id, link.id);
+    const shown = await sdk.getAlbumInfo({ id: album.id, ...visitor });
+    assert.equal(shown.albumName, album.albumName);
+    const [asset] = await albumAssets(ctx.adminKey, album.id);
+    assert.equal((await sdk.getAssetInfo({ id: asset.id, ...visitor })).id, asset.id);
+    const plan = await sdk.getDownloadInfo({ downloadInfoDto: { albumId: album.id }, ...visitor });
+    assert.equal(plan.archives.flatMap((a) => a.assetIds).length, album.assetCount, JSON.stringify(plan));
+    const zip = new Uint8Array(await (await sdk.downloadArchive({ downloadArchiveDto: { assetIds: [asset.id] }, ...visitor })).arrayBuffer());
+    assert.deepEqual([...zip.subarray(0, 4)], [0x50, 0x4b, 0x03, 0x04], 'a zip archive');
+    const shareKey = { headers: { 'x-immich-share-key': link.key } };
+    await assert.rejects(sdk.getAllAlbums({}, shareKey), (e) => sdk.isHttpError(e) && e.status === 403, 'visitors cannot list albums');
+    await sdk.removeSharedLink({ id: link.id }, as(ctx.adminKey));
+    await assert.rejects(sdk.getMySharedLink(visitor), (e) => {
+      assert.ok(sdk.isHttpError(e) && e.status === 401, `a deleted link's key should be refused: ${errorText(e)}`);
+      return true;
     });
   });
 

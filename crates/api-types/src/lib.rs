@@ -17,6 +17,7 @@ pub mod error;
 pub mod licenses;
 pub mod map;
 pub mod memories;
+pub mod notifications;
 pub mod partners;
 pub mod people;
 pub mod permission;

@@ -9,6 +9,7 @@ mod error;
 pub mod map;
 pub mod memories;
 pub mod nightly;
+pub mod notifications;
 pub mod partners;
 pub mod people;
 pub mod processing;

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::SqlStore;
 use crate::codec::*;
-use crate::id_lists::{execute_for_ids, fetch_for_ids};
+use crate::id_lists::{execute_for_ids, fetch_for_ids, link_assets};
 
 fn album_from_row(row: &AnyRow) -> StoreResult<AlbumRecord> {
     Ok(AlbumRecord {
@@ -62,18 +62,15 @@ impl AlbumRepo for SqlStore {
                 .await
                 .map_err(db_err)?;
         }
-        for asset_id in asset_ids {
-            sqlx::query(
-                "INSERT INTO album_assets (album_id, asset_id, created_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(a.id.to_string())
-            .bind(asset_id.to_string())
-            .bind(ts(a.created_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        }
+        link_assets(
+            &mut tx,
+            "album_assets",
+            "album_id",
+            a.id,
+            asset_ids,
+            &ts(a.created_at),
+        )
+        .await?;
         tx.commit().await.map_err(db_err)
     }
 
@@ -234,18 +231,7 @@ impl AlbumRepo for SqlStore {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        for asset_id in ids {
-            sqlx::query(
-                "INSERT INTO album_assets (album_id, asset_id, created_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(album_id.to_string())
-            .bind(asset_id.to_string())
-            .bind(ts(now))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        }
+        link_assets(&mut tx, "album_assets", "album_id", album_id, ids, &ts(now)).await?;
         // The first asset added becomes the cover, as Immich does.
         sqlx::query(
             "UPDATE albums SET updated_at = $2, thumbnail_asset_id = COALESCE(thumbnail_asset_id, $3) WHERE id = $1",

@@ -70,3 +70,29 @@ pub async fn execute_for_ids(
     }
     Ok(())
 }
+
+/// Links `owner` to each of `asset_ids` in a link table with the columns
+/// `(<owner_column>, asset_id, created_at)`; a link that exists stays as it is.
+pub async fn link_assets(
+    conn: &mut AnyConnection,
+    table: &str,
+    owner_column: &str,
+    owner: Uuid,
+    asset_ids: &[Uuid],
+    created_at: &str,
+) -> StoreResult<()> {
+    let sql = format!(
+        "INSERT INTO {table} ({owner_column}, asset_id, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT DO NOTHING"
+    );
+    for asset_id in asset_ids {
+        sqlx::query(AssertSqlSafe(sql.clone()))
+            .bind(owner.to_string())
+            .bind(asset_id.to_string())
+            .bind(created_at.to_string())
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    }
+    Ok(())
+}

@@ -15,6 +15,7 @@ mod id_lists;
 mod jobs;
 mod map;
 mod memories;
+mod notifications;
 mod partners;
 mod people;
 mod search;
@@ -136,7 +137,7 @@ pub async fn open(url: &str) -> Result<Store, StoreError> {
         shared_links: sql.clone(),
         map: sql.clone(),
         memories: sql.clone(),
-
+        notifications: sql.clone(),
         jobs: sql.clone(),
         people: sql.clone(),
         faces: sql.clone(),

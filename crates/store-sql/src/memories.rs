@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::SqlStore;
 use crate::codec::*;
-use crate::id_lists::{execute_for_ids, fetch_for_ids};
+use crate::id_lists::{execute_for_ids, fetch_for_ids, link_assets};
 
 fn memory_from_row(row: &AnyRow) -> StoreResult<MemoryRecord> {
     let data = get_str(row, "data")?;
@@ -101,17 +101,15 @@ impl MemoryRepo for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-        for asset_id in asset_ids {
-            sqlx::query(
-                "INSERT INTO memory_assets (memory_id, asset_id) VALUES ($1, $2) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(m.id.to_string())
-            .bind(asset_id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        }
+        link_assets(
+            &mut tx,
+            "memory_assets",
+            "memory_id",
+            m.id,
+            asset_ids,
+            &ts(m.created_at),
+        )
+        .await?;
         tx.commit().await.map_err(db_err)
     }
 
@@ -218,17 +216,7 @@ impl MemoryRepo for SqlStore {
 
     async fn add_assets(&self, id: Uuid, ids: &[Uuid], now: DateTime<Utc>) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        for asset_id in ids {
-            sqlx::query(
-                "INSERT INTO memory_assets (memory_id, asset_id) VALUES ($1, $2) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(id.to_string())
-            .bind(asset_id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        }
+        link_assets(&mut tx, "memory_assets", "memory_id", id, ids, &ts(now)).await?;
         sqlx::query("UPDATE memories SET updated_at = $2 WHERE id = $1")
             .bind(id.to_string())
             .bind(ts(now))

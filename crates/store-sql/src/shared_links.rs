@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::SqlStore;
 use crate::codec::*;
-use crate::id_lists::{execute_for_ids, fetch_for_ids};
+use crate::id_lists::{execute_for_ids, fetch_for_ids, link_assets};
 
 fn link_from_row(row: &AnyRow) -> StoreResult<SharedLinkRecord> {
     Ok(SharedLinkRecord {
@@ -68,18 +68,15 @@ impl SharedLinkRepo for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-        for asset_id in asset_ids {
-            sqlx::query(
-                "INSERT INTO shared_link_assets (shared_link_id, asset_id, created_at) \
-                 VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            )
-            .bind(l.id.to_string())
-            .bind(asset_id.to_string())
-            .bind(ts(l.created_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        }
+        link_assets(
+            &mut tx,
+            "shared_link_assets",
+            "shared_link_id",
+            l.id,
+            asset_ids,
+            &ts(l.created_at),
+        )
+        .await?;
         tx.commit().await.map_err(db_err)
     }
 
@@ -178,18 +175,15 @@ impl SharedLinkRepo for SqlStore {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        for asset_id in asset_ids {
-            sqlx::query(
-                "INSERT INTO shared_link_assets (shared_link_id, asset_id, created_at) \
-                 VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            )
-            .bind(id.to_string())
-            .bind(asset_id.to_string())
-            .bind(ts(now))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        }
+        link_assets(
+            &mut tx,
+            "shared_link_assets",
+            "shared_link_id",
+            id,
+            asset_ids,
+            &ts(now),
+        )
+        .await?;
         tx.commit().await.map_err(db_err)
     }
 

@@ -32,4 +32,5 @@ pub struct Store {
     pub people: Arc<dyn faces::PersonRepo>,
     pub faces: Arc<dyn faces::FaceRepo>,
     pub face_search: Arc<dyn faces::FaceSearchRepo>,
+    pub notifications: Arc<dyn NotificationRepo>,
 }

@@ -669,3 +669,28 @@ pub struct MemorySearch {
     pub offset: i64,
     pub limit: Option<i64>,
 }
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotificationRecord {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    /// `success`, `error`, `warning` or `info`.
+    pub level: String,
+    /// Immich's `NotificationType`, e.g. `Custom`.
+    pub notification_type: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub data: Option<serde_json::Value>,
+    pub read_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Which of a user's notifications a listing shows.
+#[derive(Debug, Clone, Default)]
+pub struct NotificationFilter {
+    pub id: Option<Uuid>,
+    pub level: Option<String>,
+    pub notification_type: Option<String>,
+    /// Only unread (true) or only read (false) ones.
+    pub unread: Option<bool>,
+}

@@ -373,3 +373,24 @@ pub trait MemoryRepo: Send + Sync {
         before_year: i32,
     ) -> StoreResult<Vec<(i32, Vec<Uuid>)>>;
 }
+
+#[async_trait]
+pub trait NotificationRepo: Send + Sync {
+    async fn create(&self, notification: &NotificationRecord) -> StoreResult<()>;
+    async fn get(&self, id: Uuid) -> StoreResult<Option<NotificationRecord>>;
+    /// The user's notifications the filter keeps, newest first.
+    async fn list(
+        &self,
+        user_id: Uuid,
+        filter: &NotificationFilter,
+    ) -> StoreResult<Vec<NotificationRecord>>;
+    /// Marks those of `ids` that are the user's as read at `read_at` (or unread).
+    async fn set_read(
+        &self,
+        user_id: Uuid,
+        ids: &[Uuid],
+        read_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<()>;
+    /// Removes those of `ids` that are the user's.
+    async fn delete(&self, user_id: Uuid, ids: &[Uuid]) -> StoreResult<()>;
+}

@@ -545,14 +545,15 @@ async fn view_thumbnail(
     uri: axum::http::Uri,
 ) -> ApiResult<Response> {
     let ctx = auth.require(Permission::AssetView)?;
-    // Relative, keeping only a link visitor's key or slug: they need it there too.
-    let share: Vec<(String, String)> =
-        serde_urlencoded::from_str::<Vec<(String, String)>>(uri.query().unwrap_or_default())
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|(name, _)| name == "key" || name == "slug")
-            .collect();
-    let original = match serde_urlencoded::to_string(&share) {
+    // Relative; a link's visitor needs their key (or slug) on the original too.
+    let credential: Vec<(String, String)> = uri
+        .query()
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| k == "key" || k == "slug")
+        .collect();
+    let original = match serde_urlencoded::to_string(&credential) {
         Ok(query) if !query.is_empty() => format!("original?{query}"),
         _ => "original".to_string(),
     };

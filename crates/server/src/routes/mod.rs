@@ -8,6 +8,7 @@ pub mod download;
 pub mod licenses;
 pub mod map;
 pub mod memories;
+pub mod notifications;
 pub mod partners;
 pub mod people;
 pub mod profile_images;
@@ -53,4 +54,5 @@ pub fn api_routes() -> Router<AppState> {
         .merge(licenses::routes())
         .merge(profile_images::routes())
         .merge(memories::routes())
+        .merge(notifications::routes())
 }

@@ -35,6 +35,9 @@ pub struct MetadataSearchDto {
     pub original_file_name: Option<String>,
     #[serde(default)]
     pub page: Option<i64>,
+    /// Assets showing every one of these people.
+    #[serde(default)]
+    pub person_ids: Option<Vec<Uuid>>,
     #[serde(default)]
     pub size: Option<i64>,
     /// Every one must match (or a descendant); `null` asks for untagged assets.

@@ -363,6 +363,12 @@ impl AssetRepo for SqlStore {
             }),
             None => {}
         }
+        for person in &s.person_ids {
+            c.push(
+                "a.id IN (SELECT asset_id FROM asset_faces WHERE person_id = ?)",
+                Arg::Text(person.to_string()),
+            );
+        }
         if let Some(checksum) = &s.checksum {
             c.push("a.checksum = ?", Arg::Bytes(checksum.clone()));
         }

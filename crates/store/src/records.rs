@@ -240,6 +240,8 @@ pub struct TimelineFilter {
     pub album_id: Option<Uuid>,
     /// Assets carrying this tag or one below it.
     pub tag_id: Option<Uuid>,
+    /// Assets showing this person.
+    pub person_id: Option<Uuid>,
     pub is_favorite: Option<bool>,
     pub is_trashed: bool,
     /// `None` means timeline and archive, as in Immich.
@@ -419,6 +421,8 @@ pub struct AssetSearch {
     /// Assets carrying each of these tags (or one below it); `Some(empty)`
     /// means assets without any tag.
     pub tag_ids: Option<Vec<Uuid>>,
+    /// Assets showing every one of these people.
+    pub person_ids: Vec<Uuid>,
     pub checksum: Option<Vec<u8>>,
     /// Case-insensitive substring.
     pub original_file_name: Option<String>,

@@ -36,6 +36,7 @@ fn to_search(dto: &MetadataSearchDto) -> ApiResult<AssetSearch> {
             Some(Some(ids)) if !ids.is_empty() => Some(ids.clone()),
             _ => None,
         },
+        person_ids: dto.person_ids.clone().unwrap_or_default(),
         checksum,
         original_file_name: dto.original_file_name.clone(),
         description: dto.description.clone(),

@@ -4,28 +4,13 @@
 use std::path::PathBuf;
 
 use serde_json::Value;
-use shoebox_tests::{StatusCode, TestServer, stories};
+use shoebox_tests::{StatusCode, TestServer, crc32, stories};
 
 stories!(broken_files_fail_their_own_jobs_and_the_server_keeps_serving);
 
 fn corpus_dir() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
     dir.is_dir().then_some(dir)
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {

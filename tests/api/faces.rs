@@ -410,6 +410,28 @@ async fn faces_are_detected_clustered_into_people_and_edited(s: &TestServer, env
     let jpeg = response.bytes().await.unwrap();
     assert_eq!(&jpeg[..2], b"\xff\xd8");
 
+    // Search by person: the three copies show the first person, and only they.
+    let (status, found) = s
+        .post(
+            &admin,
+            "/search/metadata",
+            json!({"personIds": [ids[0], ids[1]]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["assets"]["total"], 4, "{found}");
+    let (status, buckets) = s
+        .get(&admin, &format!("/timeline/buckets?personId={}", ids[0]))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{buckets}");
+    let shown: i64 = buckets
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["count"].as_i64().unwrap())
+        .sum();
+    assert_eq!(shown, 4, "{buckets}");
+
     // Name, birth date, favourite, hidden.
     let (status, body) = s
         .put(

@@ -14,7 +14,7 @@ stories!(
     large_assets_come_largest_first_above_the_minimum_size,
     cities_and_explore_show_one_photo_per_place,
     partners_timeline_photos_are_searched_but_not_their_archive,
-    filters_for_features_not_built_yet_match_nothing,
+    filters_for_what_no_asset_has_match_nothing,
     stacked_and_encoded_filters,
 );
 
@@ -527,11 +527,12 @@ async fn partners_timeline_photos_are_searched_but_not_their_archive(s: &TestSer
     assert_eq!(stats["total"], 2, "{stats}");
 }
 
-async fn filters_for_features_not_built_yet_match_nothing(s: &TestServer) {
+async fn filters_for_what_no_asset_has_match_nothing(s: &TestServer) {
     let token = s.admin().await;
     s.upload_photo(&token, "any").await;
     assert_eq!(metadata_ids(s, &token, json!({})).await.len(), 1);
     for filter in [
+        // A person who is not in the photo (nor anywhere).
         json!({"personIds": ["3fa85f64-5717-4562-b3fc-2c963f66afa6"]}),
         json!({"ocr": "hello"}),
         json!({"isOffline": true}),

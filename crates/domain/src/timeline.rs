@@ -12,6 +12,7 @@ pub struct TimelineQuery {
     pub user_id: Option<Uuid>,
     pub album_id: Option<Uuid>,
     pub tag_id: Option<Uuid>,
+    pub person_id: Option<Uuid>,
     pub is_favorite: Option<bool>,
     pub is_trashed: Option<bool>,
     pub visibility: Option<String>,
@@ -47,6 +48,10 @@ impl Domain {
         if let Some(tag) = q.tag_id {
             self.require_tag(auth, tag, "tag.read").await?;
             filter.tag_id = Some(tag);
+        }
+        if let Some(person) = q.person_id {
+            self.get_person(auth, person, "person.read").await?;
+            filter.person_id = Some(person);
         }
         match q.album_id {
             // An album shows every member's assets in it.

@@ -163,11 +163,15 @@ fn a_missing_library_or_model_is_a_clear_error() {
 #[test]
 fn idle_models_are_unloaded_and_load_again_on_use() {
     let Some(env) = env() else { return };
-    let rt = runtime(&env, &env.models, Duration::from_millis(300));
+    // Long enough that a loaded machine still sees both models right after one analysis.
+    let rt = runtime(&env, &env.models, Duration::from_secs(3));
     let path = env.images.join("solvay_conference_1927.jpg");
     let faces = analyse_file(&rt, &path).faces.len();
     assert_eq!(rt.loaded_models(), 2);
-    std::thread::sleep(Duration::from_millis(1500));
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while rt.loaded_models() > 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
     assert_eq!(rt.loaded_models(), 0, "detector and recogniser left memory");
     assert_eq!(analyse_file(&rt, &path).faces.len(), faces);
 }

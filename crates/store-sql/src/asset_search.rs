@@ -83,10 +83,15 @@ fn search_conditions(s: &AssetSearch) -> Conditions {
         }
         None => {}
     }
-    // Nothing recognises faces or text yet, and there are no external libraries (so no
-    // offline assets): these filters honestly match nothing.
-    if !s.person_ids.is_empty()
-        || s.ocr.as_deref().is_some_and(|t| !t.trim().is_empty())
+    for person in &s.person_ids {
+        c.push(
+            "a.id IN (SELECT asset_id FROM asset_faces WHERE person_id = ?)",
+            Arg::Text(person.to_string()),
+        );
+    }
+    // Nothing recognises text yet, and there are no external libraries (so no offline
+    // assets): these filters honestly match nothing.
+    if s.ocr.as_deref().is_some_and(|t| !t.trim().is_empty())
         || s.is_offline == Some(true)
         || s.library_id.is_some()
     {

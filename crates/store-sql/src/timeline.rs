@@ -34,6 +34,12 @@ fn conditions(f: &TimelineFilter) -> Conditions {
             Arg::Text(tag.to_string()),
         );
     }
+    if let Some(person) = f.person_id {
+        c.push(
+            "a.id IN (SELECT asset_id FROM asset_faces WHERE person_id = ?)",
+            Arg::Text(person.to_string()),
+        );
+    }
     if let Some(fav) = f.is_favorite {
         c.push("a.is_favorite = ?", Arg::Bool(fav));
     }
@@ -63,7 +69,8 @@ const STACKED_BEHIND: &str =
 /// they can answer it: they are kept per owner, so an album's or a tag's
 /// timeline, which is not, scans the assets instead.
 fn count_conditions(f: &TimelineFilter) -> Option<Conditions> {
-    if f.album_id.is_some() || f.tag_id.is_some() || f.owner_ids.is_empty() {
+    if f.album_id.is_some() || f.tag_id.is_some() || f.person_id.is_some() || f.owner_ids.is_empty()
+    {
         return None;
     }
     let mut c = Conditions::default();

@@ -243,6 +243,8 @@ pub struct TimelineFilter {
     pub album_id: Option<Uuid>,
     /// Assets carrying this tag or one below it.
     pub tag_id: Option<Uuid>,
+    /// Assets showing this person.
+    pub person_id: Option<Uuid>,
     pub is_favorite: Option<bool>,
     pub is_trashed: bool,
     /// `None` means timeline and archive, as in Immich.

@@ -35,6 +35,8 @@ struct Params {
     #[serde(default)]
     tag_id: Option<Uuid>,
     #[serde(default)]
+    person_id: Option<Uuid>,
+    #[serde(default)]
     is_favorite: Option<bool>,
     #[serde(default)]
     is_trashed: Option<bool>,
@@ -56,6 +58,7 @@ impl Params {
             user_id: self.user_id,
             album_id: self.album_id,
             tag_id: self.tag_id,
+            person_id: self.person_id,
             is_favorite: self.is_favorite,
             is_trashed: self.is_trashed,
             visibility: self.visibility.map(|v| v.as_str().to_string()),

@@ -435,7 +435,8 @@ describe('the web app in Chromium', () => {
   it('moves assets to the trash and restores them', async () => {
     await page.getByRole('link', { name: 'Photos' }).click();
     await expectCount(library.size);
-    await page.locator('[data-asset-id]').first().waitFor();
+    // Thumbnails appear as their months load: wait for two before choosing them.
+    await page.locator('[data-asset-id]').nth(1).waitFor();
     const victims = (await page.locator('[data-asset-id]').evaluateAll((els) => els.map((e) => e.dataset.assetId))).slice(0, 2);
     assert.equal(victims.length, 2);
     await selectAssets(victims);

@@ -79,7 +79,10 @@ ml_stories!(
     faces_are_detected_clustered_into_people_and_edited,
     bad_pictures_fail_their_own_face_jobs,
 );
-stories!(with_machine_learning_off_everything_else_works);
+stories!(
+    with_machine_learning_off_everything_else_works,
+    people_are_found_by_their_name_or_part_of_it,
+);
 
 /// `shoebox ml` on a free port, on the test models.
 async fn ml_service(
@@ -694,4 +697,60 @@ async fn with_machine_learning_off_everything_else_works(s: &TestServer) {
 /// A flat grey PNG (no faces), written with the smallest valid encoding.
 fn png(width: u32, height: u32) -> Vec<u8> {
     shoebox_tests::grey_png(width, height)
+}
+
+async fn people_are_found_by_their_name_or_part_of_it(s: &TestServer) {
+    let admin = s.admin().await;
+    let mut ids = std::collections::HashMap::new();
+    for (name, hidden) in [
+        ("Alice Smith", false),
+        ("Bob Alison", false),
+        ("Malik", true),
+    ] {
+        let (status, person) = s
+            .post(&admin, "/people", json!({"name": name, "isHidden": hidden}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{person}");
+        ids.insert(name, person["id"].as_str().unwrap().to_string());
+    }
+    let names = |found: Value| -> Vec<String> {
+        found
+            .as_array()
+            .unwrap_or_else(|| panic!("{found}"))
+            .iter()
+            .map(|p| p["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let search = |query: &'static str| {
+        let admin = admin.clone();
+        async move {
+            let (status, found) = s.get(&admin, &format!("/search/person?{query}")).await;
+            assert_eq!(status, StatusCode::OK, "{query}: {found}");
+            found
+        }
+    };
+    // A name or a word of it starting with the text comes first; any case.
+    assert_eq!(
+        names(search("name=ali").await),
+        ["Alice Smith", "Bob Alison"]
+    );
+    assert_eq!(names(search("name=SMI").await), ["Alice Smith"]);
+    // Hidden people only when asked for.
+    assert_eq!(names(search("name=lik").await), Vec::<String>::new());
+    assert_eq!(names(search("name=lik&withHidden=true").await), ["Malik"]);
+    assert_eq!(
+        names(search("name=li&withHidden=true").await),
+        ["Alice Smith", "Bob Alison", "Malik"]
+    );
+    let found = search("name=bob").await;
+    assert_eq!(found[0]["id"], ids["Bob Alison"].as_str());
+    assert!(found[0]["thumbnailPath"].is_string(), "{found}");
+    // Another user finds none of them; a missing or blank name is a bad request.
+    let (_, other) = s.user(&admin, "other@example.com").await;
+    let (status, found) = s.get(&other, "/search/person?name=ali").await;
+    assert_eq!((status, found), (StatusCode::OK, json!([])));
+    for bad in ["", "name=", "name=%20"] {
+        let (status, body) = s.get(&admin, &format!("/search/person?{bad}")).await;
+        assert_error(status, &body, StatusCode::BAD_REQUEST);
+    }
 }

@@ -32,6 +32,15 @@ pub struct PeopleResponseDto {
     pub has_next_page: bool,
 }
 
+/// `GET /search/person` query.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchPeopleDto {
+    pub name: String,
+    #[serde(default)]
+    pub with_hidden: Option<bool>,
+}
+
 /// `GET /people` query.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -119,6 +119,33 @@ impl Domain {
         })
     }
 
+    /// `GET /search/person`: the caller's people whose name contains `name` (any case), those
+    /// whose name or one of its words starts with it first; at most 100, as Immich answers.
+    pub async fn search_people(
+        &self,
+        auth: &AuthContext,
+        name: &str,
+        with_hidden: bool,
+    ) -> DomainResult<Vec<PersonRecord>> {
+        let needle = name.trim().to_lowercase();
+        if needle.is_empty() {
+            return Err(DomainError::BadRequest("name must not be empty".into()));
+        }
+        let word_start = |n: &str| n.starts_with(&needle) || n.contains(&format!(" {needle}"));
+        let mut found: Vec<(bool, String, PersonRecord)> = self
+            .store
+            .people
+            .list(auth.user_id(), with_hidden)
+            .await?
+            .into_iter()
+            .map(|p| (p.person.name.to_lowercase(), p.person))
+            .filter(|(lower, _)| lower.contains(&needle))
+            .map(|(lower, person)| (!word_start(&lower), lower, person))
+            .collect();
+        found.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        Ok(found.into_iter().take(100).map(|(_, _, p)| p).collect())
+    }
+
     pub async fn create_person(
         &self,
         auth: &AuthContext,

@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/people/{id}/statistics", get(statistics))
         .route("/people/{id}/thumbnail", get(thumbnail))
         .route("/faces", get(faces_of_asset).post(create_face))
+        .route("/search/person", get(search_people))
         .route("/faces/{id}", put(reassign_face).delete(delete_face))
 }
 
@@ -44,6 +45,19 @@ fn changes(body: PersonUpdateDto) -> PersonChanges {
         color: body.color,
         feature_face_asset_id: body.feature_face_asset_id,
     }
+}
+
+async fn search_people(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(query): ApiQuery<SearchPeopleDto>,
+) -> ApiResult<Json<Vec<PersonResponseDto>>> {
+    let ctx = auth.require(Permission::PersonRead)?;
+    let people = state
+        .domain
+        .search_people(ctx, &query.name, query.with_hidden.unwrap_or(false))
+        .await?;
+    Ok(Json(people.iter().map(dto::person).collect()))
 }
 
 async fn list(

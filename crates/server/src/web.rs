@@ -10,6 +10,9 @@ use axum::http::header::{
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use rust_embed::Embed;
+use sha2::{Digest, Sha256};
+use std::path::{Component, Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::error::ApiError;
 
@@ -44,7 +47,7 @@ pub async fn serve(method: Method, uri: Uri, headers: HeaderMap) -> Response {
         .into_response();
     }
     let path = uri.path().trim_start_matches('/');
-    if let Some(file) = (!path.is_empty()).then(|| Dist::get(path)).flatten() {
+    if let Some(file) = (!path.is_empty()).then(|| web_file(path)).flatten() {
         let cache = if path.starts_with("assets/") {
             IMMUTABLE
         } else {
@@ -67,7 +70,7 @@ pub async fn serve(method: Method, uri: Uri, headers: HeaderMap) -> Response {
                 .into_response(),
         );
     }
-    match Dist::get("index.html") {
+    match web_file("index.html") {
         Some(index) => file_response(index, "no-cache", &headers),
         None => with_security_headers(
             (
@@ -80,12 +83,50 @@ pub async fn serve(method: Method, uri: Uri, headers: HeaderMap) -> Response {
     }
 }
 
-fn file_response(
-    file: rust_embed::EmbeddedFile,
-    cache: &'static str,
-    headers: &HeaderMap,
-) -> Response {
-    let etag = format!("\"{}\"", hex::encode(&file.metadata.sha256_hash()[..16]));
+/// One file of the web app with what its response headers need.
+struct WebFile {
+    data: Vec<u8>,
+    mime: String,
+    etag: String,
+}
+
+/// Embedded files, or, when `SHOEBOX_WEB_DIR` names a built `web/dist`, that
+/// directory's files: front-end work then needs no server rebuild per change.
+fn web_file(path: &str) -> Option<WebFile> {
+    static WEB_DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+    let dir = WEB_DIR.get_or_init(|| std::env::var_os("SHOEBOX_WEB_DIR").map(PathBuf::from));
+    match dir {
+        Some(dir) => {
+            let relative = Path::new(path);
+            if !relative
+                .components()
+                .all(|c| matches!(c, Component::Normal(_)))
+            {
+                return None;
+            }
+            let data = std::fs::read(dir.join(relative)).ok()?;
+            Some(WebFile {
+                mime: mime_guess::from_path(relative)
+                    .first_or_octet_stream()
+                    .to_string(),
+                etag: etag_of(&Sha256::digest(&data)),
+                data,
+            })
+        }
+        None => Dist::get(path).map(|file| WebFile {
+            mime: file.metadata.mimetype().to_owned(),
+            etag: etag_of(&file.metadata.sha256_hash()),
+            data: file.data.into_owned(),
+        }),
+    }
+}
+
+fn etag_of(sha256: &[u8]) -> String {
+    format!("\"{}\"", hex::encode(&sha256[..16]))
+}
+
+fn file_response(file: WebFile, cache: &'static str, headers: &HeaderMap) -> Response {
+    let etag = file.etag;
     let fresh = headers
         .get(IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -93,8 +134,8 @@ fn file_response(
     let mut response = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let mut r = Response::new(Body::from(file.data.into_owned()));
-        if let Ok(value) = HeaderValue::from_str(file.metadata.mimetype()) {
+        let mut r = Response::new(Body::from(file.data));
+        if let Ok(value) = HeaderValue::from_str(&file.mime) {
             r.headers_mut().insert(CONTENT_TYPE, value);
         }
         r

@@ -109,6 +109,6 @@ echo "== web app end to end in Chromium"
 apt_install chromium
 export E2E_ARTIFACTS="${E2E_ARTIFACTS:-${TMPDIR:-/tmp}/shoebox-web-e2e}"
 rm -rf "$E2E_ARTIFACTS"
-SHOEBOX_BIN="$CARGO_TARGET_DIR/debug/shoebox" "$node22" --test web/e2e/app.test.mjs
+SHOEBOX_BIN="$CARGO_TARGET_DIR/debug/shoebox" "$node22" --test web/e2e/*.test.mjs
 echo "test: screenshots of the web app are in $E2E_ARTIFACTS"
 echo "test: all suites passed"

@@ -1,0 +1,218 @@
+// What every end-to-end test file of the web app shares: a real Shoebox binary
+// on SQLite in a temp dir, Debian's Chromium through playwright-core, the admin
+// account, API calls and timeline helpers. Bindings such as `page` and `base`
+// are live: they hold values once `startApp` has run.
+//
+// Env: SHOEBOX_BIN (default $CARGO_TARGET_DIR/debug/shoebox), SHOEBOX_WEB_DIR
+// (serve a built web/dist instead of the embedded app), CORPUS (default
+// ../shared/corpus from the repo root), E2E_ARTIFACTS (where screenshots go;
+// default a temp dir, printed).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN =
+  process.env.SHOEBOX_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(tmpdir(), 'shoebox-target'), 'debug', 'shoebox');
+export const CORPUS = resolve(process.env.CORPUS ?? join(REPO, '..', 'shared', 'corpus'));
+
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+export const ADMIN = { name: 'Ada Admin', email: 'ada@example.com', password: 'correct horse battery' };
+
+
+export const work = mkdtempSync(join(tmpdir(), 'shoebox-web-e2e-'));
+export const shots = process.env.E2E_ARTIFACTS ? resolve(process.env.E2E_ARTIFACTS) : join(work, 'screenshots');
+mkdirSync(shots, { recursive: true });
+
+let server;
+export let base;
+export let browser;
+export let page;
+export const problems = [];
+/** Set once every upload has been processed. */
+let processed = false;
+/** Every asset the library should hold: id → file name. */
+export const library = new Map();
+
+
+/** Thumbnails asked for before their job ran are expected to 404 until then. */
+export function markProcessed() {
+  processed = true;
+}
+
+/** Starts the server and a browser page that records every error it sees. */
+export async function startApp() {
+  assert.ok(existsSync(BIN), `no shoebox binary at ${BIN}`);
+  await startServer();
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
+  page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    // Failed requests are checked below, with their URL.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console: ${m.text()}`);
+  });
+  page.on('response', (r) => {
+    // 401s are expected: the session check before login and the wrong password.
+    if (r.status() < 400 || r.status() === 401) return;
+    // So is a thumbnail asked for before its job has made it (the app tries again).
+    if (!processed && r.status() === 404 && /\/thumbnail\?size=thumbnail/.test(r.url())) return;
+    problems.push(`${r.status()} ${r.request().method()} ${r.url()}`);
+  });
+  console.log(`# screenshots in ${shots}`);
+}
+
+export async function stopApp() {
+  await browser?.close();
+  server?.kill();
+  if (!process.env.E2E_ARTIFACTS) console.log(`# screenshots kept in ${shots}`);
+  rmSync(join(work, 'data'), { recursive: true, force: true });
+}
+
+async function startServer() {
+  const log = [];
+  server = spawn(BIN, ['serve', '--data-dir', join(work, 'data'), '--host', '127.0.0.1', '--port', '0'], {
+    env: { ...process.env, SHOEBOX_LOG: 'info', NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const port = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`server did not start:\n${log.join('')}`)), 30_000);
+    const read = (chunk) => {
+      log.push(String(chunk));
+      const match = log.join('').match(/listening.*127\.0\.0\.1:(\d+)/);
+      if (match) {
+        clearTimeout(timer);
+        ok(Number(match[1]));
+      }
+    };
+    server.stdout.on('data', read);
+    server.stderr.on('data', read);
+    server.on('exit', (code) => fail(new Error(`server exited (${code}):\n${log.join('')}`)));
+  });
+  base = `http://127.0.0.1:${port}`;
+}
+
+export async function api(method, path, token, body) {
+  const response = await fetch(base + '/api' + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+export async function token() {
+  const response = await fetch(base + '/api/auth/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: ADMIN.email, password: ADMIN.password }),
+  });
+  return (await response.json()).accessToken;
+}
+
+export async function uploadByApi(bearer, file) {
+  const form = new FormData();
+  const date = new Date().toISOString();
+  form.append('deviceAssetId', basename(file));
+  form.append('deviceId', 'e2e');
+  form.append('fileCreatedAt', date);
+  form.append('fileModifiedAt', date);
+  form.append('assetData', new Blob([readFileSync(file)]), basename(file));
+  const response = await fetch(base + '/api/assets', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${bearer}` },
+    body: form,
+  });
+  const body = await response.json();
+  assert.equal(response.status, 201, JSON.stringify(body));
+  library.set(body.id, basename(file));
+}
+
+/** Waits until the processing queues have nothing left to do. */
+export async function jobsSettle(bearer) {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const queues = await api('GET', '/jobs', bearer);
+    const busy = Object.values(queues).some((q) => q.jobCounts.active + q.jobCounts.waiting + q.jobCounts.delayed > 0);
+    if (!busy) return;
+    assert.ok(Date.now() < deadline, `jobs did not settle: ${JSON.stringify(queues)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export async function shot(name) {
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(shots, `${name}.png`) });
+}
+
+export async function expectCount(n) {
+  await page.getByTestId('count').filter({ hasText: `${n} item` }).waitFor();
+}
+
+/** Scrolls the timeline from top to bottom and returns every asset id it showed. */
+export async function idsShownByScrolling() {
+  const timeline = page.getByTestId('timeline');
+  await timeline.evaluate((el) => el.scrollTo(0, 0));
+  const seen = new Set();
+  for (let i = 0; i < 200; i++) {
+    await page.waitForTimeout(150);
+    for (const id of await page.locator('[data-asset-id]').evaluateAll((els) => els.map((e) => e.dataset.assetId))) {
+      seen.add(id);
+    }
+    const done = await timeline.evaluate((el) => {
+      const end = el.scrollTop + el.clientHeight >= el.scrollHeight - 2;
+      el.scrollBy(0, el.clientHeight * 0.8);
+      return end;
+    });
+    if (done) break;
+  }
+  return seen;
+}
+
+export function thumb(id) {
+  return page.locator(`[data-asset-id="${id}"]`);
+}
+
+/** Scrolls the timeline from the top until the asset's thumbnail is rendered. */
+export async function scrollToThumb(id) {
+  const timeline = page.getByTestId('timeline');
+  await timeline.evaluate((el) => el.scrollTo(0, 0));
+  for (let i = 0; i < 100; i++) {
+    try {
+      return await thumb(id).waitFor({ timeout: 500 });
+    } catch {
+      const end = await timeline.evaluate((el) => {
+        const at = el.scrollTop + el.clientHeight >= el.scrollHeight - 2;
+        el.scrollBy(0, el.clientHeight * 0.5);
+        return at;
+      });
+      if (end) break;
+    }
+  }
+  await thumb(id).waitFor({ timeout: 1 });
+}
+
+export async function selectAssets(ids) {
+  for (const id of ids) {
+    if (!(await thumb(id).count())) await scrollToThumb(id);
+    await thumb(id).hover();
+    await thumb(id).getByRole('button', { name: 'Select' }).click();
+  }
+  await page.getByTestId('selected-count').filter({ hasText: `${ids.length} selected` }).waitFor();
+}

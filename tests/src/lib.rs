@@ -433,10 +433,10 @@ impl TestServer {
         std::fs::read(out).unwrap()
     }
 
-    /// Polls a queue until nothing is waiting, running or delayed (60 s at most: debug builds
+    /// Polls a queue until nothing is waiting, running or delayed (240 s at most: debug builds
     /// decode slowly) and returns its last status.
     pub async fn queue_settles(&self, token: &str, name: &str) -> Value {
-        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(240);
         loop {
             let (status, queue) = self.get(token, &format!("/queues/{name}")).await;
             assert_eq!(status, StatusCode::OK, "{queue}");

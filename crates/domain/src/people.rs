@@ -1,13 +1,18 @@
 //! People and faces as Immich's API shows them: each user sees and edits only their own.
 
+use std::collections::HashMap;
+
 use chrono::{NaiveDate, Utc};
 use shoebox_media::thumbnails::{ThumbnailSettings, face_crop_jpeg};
-use shoebox_store::faces::{FaceRecord, PersonPatch, PersonRecord, PersonSummary, SOURCE_MANUAL};
+use shoebox_store::faces::{
+    FaceRecord, PersonPatch, PersonRecord, PersonSummary, SOURCE_MANUAL, cosine_distance,
+};
 use uuid::Uuid;
 
 use crate::albums::{BulkFailure, BulkResult};
 use crate::auth::AuthContext;
 use crate::processing::thumbnails::PREVIEW;
+use crate::storage::Storage;
 use crate::{Domain, DomainError, DomainResult};
 
 /// Side of a person's picture, in pixels, and its JPEG quality.
@@ -20,6 +25,14 @@ pub struct PeoplePage {
     pub hidden: i64,
     pub people: Vec<PersonSummary>,
     pub has_next_page: bool,
+}
+
+/// What the people list is ordered by resemblance to (`closestPersonId` / `closestAssetId`,
+/// which, in Immich as here, names a face).
+#[derive(Debug, Clone, Copy)]
+pub enum Closest {
+    Person(Uuid),
+    Face(Uuid),
 }
 
 /// Fields a create or update may set; `None` leaves a field as it is.
@@ -87,11 +100,14 @@ impl Domain {
             .ok_or_else(|| person_not_found("person.read"))
     }
 
-    /// The caller's people with at least `minFaces` faces or a name, paged (1-based).
+    /// The caller's people with at least `minFaces` faces or a name, paged (1-based). With
+    /// `closest_face`, people whose picture's face looks most like that face come first
+    /// (after hidden/favourite, as Immich orders them): the face editor's suggestions.
     pub async fn list_people(
         &self,
         auth: &AuthContext,
         with_hidden: bool,
+        closest: Option<Closest>,
         page: usize,
         size: usize,
     ) -> DomainResult<PeoplePage> {
@@ -108,6 +124,10 @@ impl Domain {
         let total = people.len() as i64;
         let hidden = people.iter().filter(|p| p.person.is_hidden).count() as i64;
         people.retain(|p| with_hidden || !p.person.is_hidden);
+        if let Some(closest) = closest {
+            self.order_by_resemblance(auth, closest, &mut people)
+                .await?;
+        }
         let start = page.saturating_sub(1).saturating_mul(size);
         let has_next_page = people.len() > start.saturating_add(size);
         let people = people.into_iter().skip(start).take(size).collect();
@@ -117,6 +137,55 @@ impl Domain {
             people,
             has_next_page,
         })
+    }
+
+    async fn order_by_resemblance(
+        &self,
+        auth: &AuthContext,
+        closest: Closest,
+        people: &mut [PersonSummary],
+    ) -> DomainResult<()> {
+        let face_id = match closest {
+            Closest::Face(id) => id,
+            Closest::Person(id) => self
+                .get_person(auth, id, "person.read")
+                .await?
+                .feature_face_id
+                .ok_or_else(|| DomainError::NotFound("Person not found".into()))?,
+        };
+        let reference = match self.store.faces.get(face_id).await? {
+            Some(face) if self.store.faces.owner_of(face.id).await? == Some(auth.user_id()) => {
+                face.embedding
+            }
+            _ => return Err(DomainError::NotFound("Face not found".into())),
+        };
+        let Some(reference) = reference else {
+            return Ok(());
+        };
+        let feature_faces: Vec<Uuid> = people
+            .iter()
+            .filter_map(|p| p.person.feature_face_id)
+            .collect();
+        let distances: HashMap<Uuid, f32> = self
+            .store
+            .faces
+            .get_many(&feature_faces)
+            .await?
+            .into_iter()
+            .filter_map(|f| Some((f.id, cosine_distance(&reference, f.embedding.as_ref()?))))
+            .collect();
+        let distance = |p: &PersonSummary| {
+            p.person
+                .feature_face_id
+                .and_then(|f| distances.get(&f).copied())
+                .unwrap_or(f32::INFINITY)
+        };
+        people.sort_by(|a, b| {
+            (a.person.is_hidden, !a.person.is_favorite)
+                .cmp(&(b.person.is_hidden, !b.person.is_favorite))
+                .then(distance(a).total_cmp(&distance(b)))
+        });
+        Ok(())
     }
 
     /// `GET /search/person`: the caller's people whose name contains `name` (any case), those
@@ -328,6 +397,12 @@ impl Domain {
                 .next()
                 .ok_or_else(|| DomainError::NotFound("Person has no picture".into()))?,
         };
+        let cached = Storage::person_thumbnail_rel_path(person.owner_id, id, face.id);
+        if let Ok(path) = self.storage.generated_abs(&cached)
+            && let Ok(bytes) = tokio::fs::read(path).await
+        {
+            return Ok(bytes);
+        }
         let files = self.store.assets.files_of(face.asset_id).await?;
         let preview = files
             .into_iter()
@@ -339,7 +414,7 @@ impl Domain {
             face.image_height.max(1) as u32,
         );
         let bbox = [face.x1, face.y1, face.x2, face.y2];
-        shoebox_jobs::run_cpu(move || {
+        let jpeg = shoebox_jobs::run_cpu(move || {
             face_crop_jpeg(
                 &bytes,
                 bbox,
@@ -351,7 +426,17 @@ impl Domain {
         })
         .await
         .map_err(|e| DomainError::Internal(format!("person picture crashed: {e}")))?
-        .map_err(|e| DomainError::Internal(format!("cannot make the person's picture: {e}")))
+        .map_err(|e| DomainError::Internal(format!("cannot make the person's picture: {e}")))?;
+        // A cache: when it cannot be written the picture is still served.
+        match self.storage.write_generated(&cached, jpeg.clone()).await {
+            Ok(()) => {
+                self.storage
+                    .remove_generated_variants(&cached, "-face-")
+                    .await
+            }
+            Err(e) => tracing::warn!(person = %id, error = %e, "could not keep a person's picture"),
+        }
+        Ok(jpeg)
     }
 
     /// The faces of an asset the caller may see, each with its person.

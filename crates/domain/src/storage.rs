@@ -123,6 +123,42 @@ impl Storage {
         )
     }
 
+    /// A person's picture, named after the face it is cropped from so a new feature face
+    /// makes a new file: `thumbs/<owner>/<aa>/<bb>/<person id>-face-<face id>.jpeg`.
+    pub fn person_thumbnail_rel_path(owner_id: Uuid, person_id: Uuid, face_id: Uuid) -> String {
+        let id = person_id.to_string();
+        format!(
+            "{THUMBS}/{owner_id}/{}/{}/{id}-face-{face_id}.jpeg",
+            &id[0..2],
+            &id[2..4]
+        )
+    }
+
+    /// Removes the other files beside generated file `keep` whose names start like it up to
+    /// and including `stem_end` (older pictures of the same person).
+    pub async fn remove_generated_variants(&self, keep: &str, stem_end: &str) {
+        let Ok(keep) = self.generated_abs(keep) else {
+            return;
+        };
+        let (Some(dir), Some(name)) = (keep.parent(), keep.file_name().and_then(|n| n.to_str()))
+        else {
+            return;
+        };
+        let Some(stem) = name.find(stem_end).map(|at| &name[..at + stem_end.len()]) else {
+            return;
+        };
+        let Ok(mut entries) = tokio::fs::read_dir(dir).await else {
+            return;
+        };
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            let other = entry.file_name();
+            let other = other.to_string_lossy();
+            if other.starts_with(stem) && other != name {
+                let _ = tokio::fs::remove_file(entry.path()).await;
+            }
+        }
+    }
+
     /// Where a video's playable copy lives, next to Immich's `encoded-video` layout.
     pub fn encoded_video_rel_path(owner_id: Uuid, asset_id: Uuid) -> String {
         let id = asset_id.to_string();

@@ -394,6 +394,14 @@ impl FaceRepo for SqlStore {
         .transpose()
     }
 
+    async fn get_many(&self, ids: &[Uuid]) -> StoreResult<Vec<FaceRecord>> {
+        let rows = fetch_for_ids(&self.pool, &[], ids, |list| {
+            format!("SELECT {FACE_COLUMNS} FROM asset_faces f WHERE f.id IN ({list})")
+        })
+        .await?;
+        rows.iter().map(face_from_row).collect()
+    }
+
     async fn of_asset(&self, asset_id: Uuid) -> StoreResult<Vec<FaceRecord>> {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {FACE_COLUMNS} FROM asset_faces f WHERE f.asset_id = $1 \

@@ -112,6 +112,8 @@ pub trait FaceRepo: Send + Sync {
     ) -> StoreResult<Vec<Uuid>>;
     async fn create(&self, face: &FaceRecord) -> StoreResult<()>;
     async fn get(&self, id: Uuid) -> StoreResult<Option<FaceRecord>>;
+    /// The faces of these ids that exist, in no particular order.
+    async fn get_many(&self, ids: &[Uuid]) -> StoreResult<Vec<FaceRecord>>;
     async fn of_asset(&self, asset_id: Uuid) -> StoreResult<Vec<FaceRecord>>;
     async fn of_person(&self, person_id: Uuid) -> StoreResult<Vec<FaceRecord>>;
     async fn delete(&self, id: Uuid) -> StoreResult<()>;

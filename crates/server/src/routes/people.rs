@@ -8,7 +8,7 @@ use axum::{Json, Router};
 use shoebox_api_types::common::{BulkIdResponseDto, BulkIdsDto};
 use shoebox_api_types::people::*;
 use shoebox_api_types::permission::Permission;
-use shoebox_domain::people::{NewFace, PersonChanges};
+use shoebox_domain::people::{Closest, NewFace, PersonChanges};
 use uuid::Uuid;
 
 use super::albums::bulk_response;
@@ -79,6 +79,10 @@ async fn list(
         .list_people(
             ctx,
             query.with_hidden.unwrap_or(false),
+            query
+                .closest_person_id
+                .map(Closest::Person)
+                .or(query.closest_asset_id.map(Closest::Face)),
             page as usize,
             size as usize,
         )

@@ -205,6 +205,9 @@ impl JobHandler for ExtractMetadata {
                     self.domain
                         .apply_file_tags(asset.owner_id, id, &meta.tags)
                         .await?;
+                    self.domain
+                        .import_tagged_faces(&asset, &meta.tagged_faces())
+                        .await?;
                     // Whichever half of a live photo arrives second completes the pair.
                     if update.live_photo_cid.is_some() {
                         store.assets.link_live_photo(id).await?;

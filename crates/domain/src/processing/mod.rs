@@ -4,6 +4,7 @@ pub mod faces;
 pub mod metadata;
 mod motion_photo;
 pub mod sidecar;
+mod tagged_faces;
 pub mod thumbnails;
 pub mod video;
 

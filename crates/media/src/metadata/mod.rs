@@ -14,6 +14,7 @@ mod ifd;
 mod iptc;
 mod makernote;
 pub mod parse;
+pub mod regions;
 mod resolve;
 mod tags;
 mod video;

@@ -102,6 +102,9 @@ pub struct Tags {
 
     /// `FileSize`, to locate a motion photo's trailing video.
     pub file_size: Option<u64>,
+
+    /// XMP `mwg-rs:Regions` (exiftool's `RegionInfo`): named faces.
+    pub regions: Option<crate::metadata::regions::RegionInfo>,
 }
 
 macro_rules! overlay {
@@ -166,6 +169,7 @@ fn overlay_all(dst: &mut Tags, src: Tags) {
         motion_photo_item,
         motion_photo_video,
         file_size,
+        regions,
     );
 }
 

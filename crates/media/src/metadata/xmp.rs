@@ -5,6 +5,7 @@ use roxmltree::{Document, Node, ParsingOptions};
 
 use super::Tags;
 use super::parse::parse_xmp_coordinate;
+use super::regions::{Region, RegionInfo};
 
 /// The most we read of one XMP packet or sidecar.
 pub(crate) const MAX_XMP_BYTES: usize = 16 << 20;
@@ -23,6 +24,9 @@ const GPANO: &str = "http://ns.google.com/photos/1.0/panorama/";
 const GCAMERA: &str = "http://ns.google.com/photos/1.0/camera/";
 const CONTAINER: &str = "http://ns.google.com/photos/1.0/container/";
 const ITEM: &str = "http://ns.google.com/photos/1.0/container/item/";
+const MWG_RS: &str = "http://www.metadataworkinggroup.com/schemas/regions/";
+const ST_DIM: &str = "http://ns.adobe.com/xap/1.0/sType/Dimensions#";
+const ST_AREA: &str = "http://ns.adobe.com/xmp/sType/Area#";
 
 /// Parses an XMP packet embedded in an image.
 pub(crate) fn parse_packet(bytes: &[u8]) -> Result<Tags, String> {
@@ -261,6 +265,11 @@ fn apply(ns: &str, name: &str, p: &Prop<'_, '_>, t: &mut Tags) {
         (GCAMERA, "MicroVideoOffset") => {
             t.micro_video_offset = p.number().filter(|v| *v >= 0.0).map(|v| v as u64);
         }
+        (MWG_RS, "Regions") => {
+            if let Prop::Elem(node) = p {
+                t.regions = regions(*node);
+            }
+        }
         (CONTAINER, "Directory") => {
             if let Prop::Elem(node) = p {
                 t.motion_photo_item = motion_photo_item(*node);
@@ -268,6 +277,69 @@ fn apply(ns: &str, name: &str, p: &Prop<'_, '_>, t: &mut Tags) {
         }
         _ => {}
     }
+}
+
+/// The node holding a structure's fields: the property element itself
+/// (`rdf:parseType="Resource"` or attributes) or the `rdf:Description` inside it.
+fn struct_holders<'a, 'input>(node: Node<'a, 'input>) -> impl Iterator<Item = Node<'a, 'input>> {
+    std::iter::once(node).chain(
+        node.children()
+            .filter(|c| c.has_tag_name((RDF, "Description"))),
+    )
+}
+
+fn struct_field(node: Node<'_, '_>, ns: &str, name: &str) -> Option<String> {
+    struct_holders(node).find_map(|holder| {
+        holder.attribute((ns, name)).map(str::to_owned).or_else(|| {
+            holder
+                .children()
+                .find(|c| c.has_tag_name((ns, name)))
+                .and_then(element_text)
+        })
+    })
+}
+
+fn struct_child<'a, 'input>(
+    node: Node<'a, 'input>,
+    ns: &str,
+    name: &str,
+) -> Option<Node<'a, 'input>> {
+    struct_holders(node).find_map(|holder| holder.children().find(|c| c.has_tag_name((ns, name))))
+}
+
+/// `mwg-rs:Regions`: the named face regions (a region typed other than `Face` is skipped).
+fn regions(node: Node<'_, '_>) -> Option<RegionInfo> {
+    let dims = struct_child(node, MWG_RS, "AppliedToDimensions")?;
+    let number = |n: Node<'_, '_>, ns: &str, name: &str| {
+        struct_field(n, ns, name).and_then(|s| parse_number(&s))
+    };
+    let applied_width = number(dims, ST_DIM, "w")?;
+    let applied_height = number(dims, ST_DIM, "h")?;
+    let list = array(struct_child(node, MWG_RS, "RegionList")?)?;
+    let regions = items(list)
+        .filter_map(|li| {
+            let kind = struct_field(li, MWG_RS, "Type");
+            if kind
+                .as_deref()
+                .is_some_and(|k| !k.eq_ignore_ascii_case("face"))
+            {
+                return None;
+            }
+            let area = struct_child(li, MWG_RS, "Area")?;
+            Some(Region {
+                name: struct_field(li, MWG_RS, "Name")?,
+                x: number(area, ST_AREA, "x")?,
+                y: number(area, ST_AREA, "y")?,
+                w: number(area, ST_AREA, "w")?,
+                h: number(area, ST_AREA, "h")?,
+            })
+        })
+        .collect();
+    Some(RegionInfo {
+        applied_width,
+        applied_height,
+        regions,
+    })
 }
 
 /// Length and padding of the `MotionPhoto` item of a container directory.
@@ -363,6 +435,48 @@ mod tests {
         let t = parse_packet(xmp.as_bytes()).unwrap();
         assert_eq!(t.motion_photo, Some(true));
         assert_eq!(t.motion_photo_item, Some((1234, 8)));
+    }
+
+    #[test]
+    fn reads_named_face_regions_in_both_rdf_styles() {
+        // Lightroom writes structures as attributes of rdf:Description; others as elements
+        // with rdf:parseType="Resource". A pet region is not a face.
+        let xmp = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description xmlns:mwg-rs="http://www.metadataworkinggroup.com/schemas/regions/"
+ xmlns:stDim="http://ns.adobe.com/xap/1.0/sType/Dimensions#" xmlns:stArea="http://ns.adobe.com/xmp/sType/Area#">
+<mwg-rs:Regions rdf:parseType="Resource">
+ <mwg-rs:AppliedToDimensions stDim:w="640" stDim:h="480" stDim:unit="pixel"/>
+ <mwg-rs:RegionList><rdf:Bag>
+  <rdf:li><rdf:Description mwg-rs:Name="Alice" mwg-rs:Type="Face">
+   <mwg-rs:Area stArea:x="0.5" stArea:y="0.25" stArea:w="0.1" stArea:h="0.2" stArea:unit="normalized"/>
+  </rdf:Description></rdf:li>
+  <rdf:li rdf:parseType="Resource"><mwg-rs:Name>Bob</mwg-rs:Name><mwg-rs:Type>Face</mwg-rs:Type>
+   <mwg-rs:Area rdf:parseType="Resource"><stArea:x>0.75</stArea:x><stArea:y>0.5</stArea:y><stArea:w>1/10</stArea:w><stArea:h>0.1</stArea:h></mwg-rs:Area></rdf:li>
+  <rdf:li><rdf:Description mwg-rs:Name="Rex" mwg-rs:Type="Pet">
+   <mwg-rs:Area stArea:x="0.1" stArea:y="0.1" stArea:w="0.1" stArea:h="0.1"/></rdf:Description></rdf:li>
+ </rdf:Bag></mwg-rs:RegionList>
+</mwg-rs:Regions></rdf:Description></rdf:RDF></x:xmpmeta>"#;
+        let info = parse_packet(xmp.as_bytes()).unwrap().regions.unwrap();
+        assert_eq!((info.applied_width, info.applied_height), (640.0, 480.0));
+        assert_eq!(
+            info.regions,
+            vec![
+                Region {
+                    name: "Alice".into(),
+                    x: 0.5,
+                    y: 0.25,
+                    w: 0.1,
+                    h: 0.2
+                },
+                Region {
+                    name: "Bob".into(),
+                    x: 0.75,
+                    y: 0.5,
+                    w: 0.1,
+                    h: 0.1
+                },
+            ]
+        );
     }
 
     #[test]

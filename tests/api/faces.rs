@@ -82,6 +82,7 @@ ml_stories!(
 stories!(
     with_machine_learning_off_everything_else_works,
     people_are_found_by_their_name_or_part_of_it,
+    faces_named_in_metadata_become_people_when_import_is_on,
 );
 
 /// `shoebox ml` on a free port, on the test models.
@@ -400,6 +401,30 @@ async fn faces_are_detected_clustered_into_people_and_edited(s: &TestServer, env
     }
     assert_eq!(people(s, &admin, "").await["total"], 3);
 
+    // The face editor's suggestions: the person whose face looks most like the given one
+    // comes first — for a person (their picture's face) and for a face.
+    let first_id = |list: &Value| list["people"][0]["id"].as_str().unwrap().to_string();
+    for id in &ids {
+        let list = people(s, &admin, &format!("?closestPersonId={id}")).await;
+        assert_eq!(&first_id(&list), id, "{list}");
+    }
+    for face in faces(s, &admin, &fourth).await {
+        let face_id = face["id"].as_str().unwrap();
+        let list = people(s, &admin, &format!("?closestAssetId={face_id}")).await;
+        assert_eq!(
+            first_id(&list),
+            face["person"]["id"].as_str().unwrap(),
+            "{list}"
+        );
+    }
+    let (status, body) = s
+        .get(
+            &admin,
+            &format!("/people?closestAssetId={}", uuid::Uuid::new_v4()),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::NOT_FOUND);
+
     // The person's picture is a square JPEG cropped from a preview.
     let response = s
         .client
@@ -412,6 +437,21 @@ async fn faces_are_detected_clustered_into_people_and_edited(s: &TestServer, env
     assert_eq!(response.headers()["content-type"], "image/jpeg");
     let jpeg = response.bytes().await.unwrap();
     assert_eq!(&jpeg[..2], b"\xff\xd8");
+    // It is kept, and served from there the next time.
+    let kept: Vec<String> = s
+        .generated_files()
+        .into_iter()
+        .filter(|f| f.contains(&format!("{}-face-", ids[0])))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let again = s
+        .client
+        .get(s.url(&format!("/people/{}/thumbnail", ids[0])))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.bytes().await.unwrap(), jpeg);
 
     // Search by person: the three copies show the first person, and only they.
     let (status, found) = s
@@ -753,4 +793,137 @@ async fn people_are_found_by_their_name_or_part_of_it(s: &TestServer) {
         let (status, body) = s.get(&admin, &format!("/search/person?{bad}")).await;
         assert_error(status, &body, StatusCode::BAD_REQUEST);
     }
+}
+
+/// An XMP sidecar naming faces as Lightroom writes them (MWG regions), drawn on a 640×480
+/// image: each name at a centre (x, y) with a 0.1 × 0.2 box.
+fn regions_xmp(faces: &[(&str, f64, f64)]) -> Vec<u8> {
+    let items: String = faces
+        .iter()
+        .map(|(name, x, y)| {
+            format!(
+                r#"<rdf:li><rdf:Description mwg-rs:Name="{name}" mwg-rs:Type="Face">
+                <mwg-rs:Area stArea:x="{x}" stArea:y="{y}" stArea:w="0.1" stArea:h="0.2" stArea:unit="normalized"/>
+                </rdf:Description></rdf:li>"#
+            )
+        })
+        .collect();
+    format!(
+        r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:mwg-rs="http://www.metadataworkinggroup.com/schemas/regions/"
+ xmlns:stDim="http://ns.adobe.com/xap/1.0/sType/Dimensions#" xmlns:stArea="http://ns.adobe.com/xmp/sType/Area#">
+<mwg-rs:Regions rdf:parseType="Resource">
+<mwg-rs:AppliedToDimensions stDim:w="640" stDim:h="480" stDim:unit="pixel"/>
+<mwg-rs:RegionList><rdf:Bag>{items}</rdf:Bag></mwg-rs:RegionList>
+</mwg-rs:Regions></rdf:Description></rdf:RDF></x:xmpmeta>"#
+    )
+    .into_bytes()
+}
+
+async fn upload_with_regions(
+    s: &TestServer,
+    token: &str,
+    color: &str,
+    faces: &[(&str, f64, f64)],
+) -> String {
+    let form = shoebox_tests::upload_form(&format!("{color}.jpg"), s.real_jpeg(color)).part(
+        "sidecarData",
+        reqwest::multipart::Part::bytes(regions_xmp(faces)).file_name(format!("{color}.xmp")),
+    );
+    let (status, body) = s.upload_form(token, form).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["id"].as_str().unwrap().to_string()
+}
+
+async fn faces_named_in_metadata_become_people_when_import_is_on(s: &TestServer) {
+    let admin = s.admin().await;
+    // Off by default: named regions are ignored.
+    let ignored = upload_with_regions(s, &admin, "gray", &[("Alice", 0.5, 0.5)]).await;
+    settle(s, &admin).await;
+    assert!(faces(s, &admin, &ignored).await.is_empty());
+    let (_, features) = s.get(&admin, "/server/features").await;
+    assert_eq!(features["importFaces"], false);
+
+    let (_, mut config) = s.get(&admin, "/system-config").await;
+    config["metadata"]["faces"]["import"] = json!(true);
+    let (status, body) = s.put(&admin, "/system-config", config).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, features) = s.get(&admin, "/server/features").await;
+    assert_eq!(features["importFaces"], true);
+
+    let first = upload_with_regions(
+        s,
+        &admin,
+        "red",
+        &[("Alice", 0.25, 0.5), ("Bob", 0.75, 0.5)],
+    )
+    .await;
+    settle(s, &admin).await;
+    let mut found = faces(s, &admin, &first).await;
+    found.sort_by_key(|f| f["boundingBoxX1"].as_i64());
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found[0]["person"]["name"], "Alice");
+    assert_eq!(found[0]["sourceType"], "exif");
+    assert_eq!(
+        [
+            &found[0]["boundingBoxX1"],
+            &found[0]["boundingBoxY1"],
+            &found[0]["boundingBoxX2"],
+            &found[0]["boundingBoxY2"],
+            &found[0]["imageWidth"],
+            &found[0]["imageHeight"],
+        ],
+        [
+            &json!(128),
+            &json!(192),
+            &json!(192),
+            &json!(288),
+            &json!(640),
+            &json!(480)
+        ]
+    );
+    assert_eq!(found[1]["person"]["name"], "Bob");
+    let alice = found[0]["person"]["id"].as_str().unwrap().to_string();
+
+    // The same name (any case) on another photo is the same person; named people are listed
+    // whatever their face count.
+    let second = upload_with_regions(s, &admin, "blue", &[("alice", 0.5, 0.5)]).await;
+    settle(s, &admin).await;
+    assert_eq!(
+        faces(s, &admin, &second).await[0]["person"]["id"],
+        alice.as_str()
+    );
+    let list = people(s, &admin, "").await;
+    let names: Vec<&str> = list["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"Alice") && names.contains(&"Bob"), "{list}");
+    let (status, stats) = s.get(&admin, &format!("/people/{alice}/statistics")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(stats["assets"], 2, "{stats}");
+
+    // Reading the metadata again replaces the imported faces instead of adding more.
+    let (status, body) = s
+        .post(
+            &admin,
+            "/assets/jobs",
+            json!({"assetIds": [first], "name": "refresh-metadata"}),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    settle(s, &admin).await;
+    assert_eq!(faces(s, &admin, &first).await.len(), 2);
+
+    // The person's picture is cropped from the photo's preview.
+    let picture = s
+        .client
+        .get(s.url(&format!("/people/{alice}/thumbnail")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(picture.status(), StatusCode::OK);
 }

@@ -94,6 +94,8 @@ run_cli_compat() {
   [ -n "$port" ] || { cat "$log"; echo "test: the server did not start"; exit 1; }
   echo "-- CLI compatibility on $backend"
   SHOEBOX_URL="http://127.0.0.1:$port" "$node22" tests/cli/compat.mjs
+  echo "-- OAuth login against a real OpenID Connect provider on $backend"
+  SHOEBOX_URL="http://127.0.0.1:$port" "$node22" --test tests/cli/oauth.mjs
   kill "$pid"
   wait "$pid" 2>/dev/null || true
   if [ "$backend" = postgres ]; then

@@ -75,3 +75,33 @@ pub struct AuthStatusResponseDto {
     )]
     pub pin_expires_at: Option<DateTime<Utc>>,
 }
+
+/// Body of `POST /oauth/authorize`; a client that keeps its own PKCE verifier sends
+/// the challenge, and may choose the state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OAuthConfigDto {
+    pub redirect_uri: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_challenge: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OAuthAuthorizeResponseDto {
+    pub url: String,
+}
+
+/// Body of `POST /oauth/callback` and `/oauth/link`: the URL the provider sent the person
+/// back to; state and verifier come from here or from the cookies `authorize` set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OAuthCallbackDto {
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_verifier: Option<String>,
+}

@@ -180,6 +180,11 @@ impl Domain {
         device: DeviceInfo,
     ) -> DomainResult<LoginOutcome> {
         let invalid = || DomainError::Unauthorized("Incorrect email or password".into());
+        if !self.system_config().await?.password_login.enabled {
+            return Err(DomainError::Unauthorized(
+                "Password login has been disabled".into(),
+            ));
+        }
         let user = self
             .store
             .users

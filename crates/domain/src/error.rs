@@ -18,6 +18,10 @@ pub enum DomainError {
     InsufficientStorage(String),
     #[error("{0}")]
     Internal(String),
+    /// A service we depend on (an OAuth provider) failed or is set up wrongly; the message
+    /// names it and says how, which is what an admin needs and reveals nothing internal.
+    #[error("{0}")]
+    Upstream(String),
 }
 
 pub type DomainResult<T> = Result<T, DomainError>;

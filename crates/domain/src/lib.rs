@@ -10,6 +10,7 @@ pub mod map;
 pub mod memories;
 pub mod nightly;
 pub mod notifications;
+pub mod oauth;
 pub mod partners;
 pub mod people;
 pub mod processing;

@@ -18,6 +18,8 @@ pub struct NewUser {
     pub storage_label: Option<String>,
     pub quota_size_bytes: Option<i64>,
     pub should_change_password: bool,
+    /// Set for accounts registered through OpenID Connect, which have no password.
+    pub oauth_id: String,
 }
 
 /// Changes to a user; `None` leaves a field alone.
@@ -86,7 +88,9 @@ impl Domain {
         let email = normalize_email(&new.email);
         validate_email(&email)?;
         validate_name(&new.name)?;
-        validate_password(&new.password)?;
+        if new.oauth_id.is_empty() {
+            validate_password(&new.password)?;
+        }
         validate_quota(new.quota_size_bytes)?;
         if self.store.users.get_by_email(&email, true).await?.is_some() {
             return Err(DomainError::BadRequest("User exists".into()));
@@ -96,7 +100,11 @@ impl Domain {
             id: Uuid::new_v4(),
             email,
             name: new.name.trim().to_string(),
-            password_hash: hash_password(new.password).await?,
+            password_hash: if new.password.is_empty() {
+                String::new()
+            } else {
+                hash_password(new.password).await?
+            },
             is_admin: new.is_admin,
             avatar_color: new.avatar_color,
             storage_label: new.storage_label,
@@ -106,6 +114,7 @@ impl Domain {
             profile_image_path: String::new(),
             profile_changed_at: now,
             preferences: None,
+            oauth_id: new.oauth_id,
             created_at: now,
             updated_at: now,
             deleted_at: None,

@@ -58,7 +58,7 @@ pub fn user_admin(u: &UserRecord, usage: Option<i64>) -> UserAdminResponseDto {
         created_at: u.created_at,
         updated_at: u.updated_at,
         deleted_at: u.deleted_at,
-        oauth_id: String::new(),
+        oauth_id: u.oauth_id.clone(),
         quota_size_in_bytes: u.quota_size_bytes,
         quota_usage_in_bytes: usage,
         status: UserStatus::from_str(&u.status).unwrap_or(UserStatus::Active),

@@ -49,6 +49,7 @@ impl From<DomainError> for ApiError {
             DomainError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             DomainError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
             DomainError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            DomainError::Upstream(_) => StatusCode::BAD_GATEWAY,
         };
         Self::new(status, e.to_string())
     }
@@ -57,7 +58,7 @@ impl From<DomainError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let correlation_id = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
-        let message = if self.status.is_server_error() {
+        let message = if self.status.is_server_error() && self.status != StatusCode::BAD_GATEWAY {
             // Internal details go to the log, tagged so an operator can find them.
             tracing::error!(correlation_id, status = %self.status, "{}", self.message);
             "Internal server error".to_string()

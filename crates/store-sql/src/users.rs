@@ -27,6 +27,7 @@ fn user_from_row(row: &AnyRow) -> StoreResult<UserRecord> {
         profile_image_path: get_str(row, "profile_image_path")?,
         profile_changed_at: get_ts(row, "profile_changed_at")?,
         preferences,
+        oauth_id: get_str(row, "oauth_id")?,
         created_at: get_ts(row, "created_at")?,
         updated_at: get_ts(row, "updated_at")?,
         deleted_at: get_opt_ts(row, "deleted_at")?,
@@ -47,8 +48,8 @@ impl UserRepo for SqlStore {
         sqlx::query(
             "INSERT INTO users (id, email, name, password_hash, is_admin, avatar_color, storage_label, \
              quota_size_bytes, should_change_password, status, profile_image_path, profile_changed_at, \
-             preferences, created_at, updated_at, deleted_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+             preferences, created_at, updated_at, deleted_at, oauth_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
         )
         .bind(u.id.to_string())
         .bind(&u.email)
@@ -66,6 +67,7 @@ impl UserRepo for SqlStore {
         .bind(ts(u.created_at))
         .bind(ts(u.updated_at))
         .bind(u.deleted_at.map(ts))
+        .bind(&u.oauth_id)
         .execute(&self.pool)
         .await
         .map_err(db_err)?;
@@ -98,6 +100,20 @@ impl UserRepo for SqlStore {
         );
         sqlx::query(AssertSqlSafe(sql))
             .bind(email.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .as_ref()
+            .map(user_from_row)
+            .transpose()
+    }
+
+    async fn get_by_oauth_id(&self, oauth_id: &str) -> StoreResult<Option<UserRecord>> {
+        if oauth_id.is_empty() {
+            return Ok(None);
+        }
+        sqlx::query("SELECT * FROM users WHERE oauth_id = $1 AND deleted_at IS NULL")
+            .bind(oauth_id.to_string())
             .fetch_optional(&self.pool)
             .await
             .map_err(db_err)?
@@ -166,6 +182,9 @@ impl UserRepo for SqlStore {
         if let Some(v) = p.deleted_at {
             current.deleted_at = v;
         }
+        if let Some(v) = &p.oauth_id {
+            current.oauth_id = v.clone();
+        }
         if let Some(v) = &p.profile_image_path {
             current.profile_image_path = v.clone();
             current.profile_changed_at = now;
@@ -175,7 +194,7 @@ impl UserRepo for SqlStore {
             "UPDATE users SET email = $2, name = $3, password_hash = $4, is_admin = $5, avatar_color = $6, \
              storage_label = $7, quota_size_bytes = $8, should_change_password = $9, status = $10, \
              preferences = $11, deleted_at = $12, updated_at = $13, profile_image_path = $14, \
-             profile_changed_at = $15 WHERE id = $1",
+             profile_changed_at = $15, oauth_id = $16 WHERE id = $1",
         )
         .bind(id.to_string())
         .bind(&current.email)
@@ -192,6 +211,7 @@ impl UserRepo for SqlStore {
         .bind(ts(now))
         .bind(&current.profile_image_path)
         .bind(ts(current.profile_changed_at))
+        .bind(&current.oauth_id)
         .execute(&self.pool)
         .await
         .map_err(db_err)?;

@@ -19,6 +19,8 @@ pub struct UserRecord {
     pub profile_changed_at: DateTime<Utc>,
     /// The user's preferences as JSON; `None` means "all defaults".
     pub preferences: Option<serde_json::Value>,
+    /// The account's subject at the OpenID Connect provider; empty when not linked.
+    pub oauth_id: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
@@ -41,6 +43,8 @@ pub struct UserPatch {
     /// Relative to the originals root; empty for none. Setting it also stamps
     /// `profile_changed_at`.
     pub profile_image_path: Option<String>,
+    /// Empty unlinks.
+    pub oauth_id: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -16,6 +16,8 @@ pub trait UserRepo: Send + Sync {
         email: &str,
         with_deleted: bool,
     ) -> StoreResult<Option<UserRecord>>;
+    /// The (not deleted) user linked to this OpenID Connect subject.
+    async fn get_by_oauth_id(&self, oauth_id: &str) -> StoreResult<Option<UserRecord>>;
     async fn admin_exists(&self) -> StoreResult<bool>;
     async fn list(&self, with_deleted: bool) -> StoreResult<Vec<UserRecord>>;
     async fn update(

@@ -25,9 +25,10 @@ class Session {
     await this.load();
   }
 
-  async signOut() {
+  /** Ends the session; returns where to go next (the OAuth provider's logout page, if any). */
+  async signOut(): Promise<string> {
     try {
-      await logout();
+      return (await logout()).redirectUri;
     } finally {
       this.user = null;
     }

@@ -9,12 +9,12 @@ use axum::{Json, Router};
 use shoebox_api_types::auth::*;
 use shoebox_api_types::permission::Permission;
 use shoebox_api_types::users::UserAdminResponseDto;
-use shoebox_domain::auth::DeviceInfo;
+use shoebox_domain::auth::{DeviceInfo, LoginOutcome};
 
 use crate::AppState;
 use crate::dto;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ACCESS_TOKEN_COOKIE, ApiJson, Auth};
+use crate::extract::{ACCESS_TOKEN_COOKIE, ApiJson, Auth, cookie};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -38,7 +38,7 @@ async fn sign_up_admin(
 }
 
 /// What we can tell about the client from its User-Agent.
-fn device_info(headers: &HeaderMap) -> DeviceInfo {
+pub(crate) fn device_info(headers: &HeaderMap) -> DeviceInfo {
     let agent = headers
         .get(USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -58,8 +58,15 @@ fn device_info(headers: &HeaderMap) -> DeviceInfo {
     }
 }
 
+/// Which login made a session, in the `immich_auth_type` cookie: logout then knows whether
+/// to send the person on to the OpenID Connect provider.
+pub(crate) const AUTH_TYPE_COOKIE: &str = "immich_auth_type";
+
 /// Cookies the web client reads, as Immich sets them.
-fn session_cookies(token: &str) -> AppendHeaders<[(axum::http::HeaderName, String); 3]> {
+pub(crate) fn session_cookies(
+    token: &str,
+    auth_type: &str,
+) -> AppendHeaders<[(axum::http::HeaderName, String); 3]> {
     const YEAR: u32 = 400 * 24 * 3600;
     AppendHeaders([
         (
@@ -70,7 +77,9 @@ fn session_cookies(token: &str) -> AppendHeaders<[(axum::http::HeaderName, Strin
         ),
         (
             SET_COOKIE,
-            format!("immich_auth_type=password; Path=/; Max-Age={YEAR}; HttpOnly; SameSite=Lax"),
+            format!(
+                "{AUTH_TYPE_COOKIE}={auth_type}; Path=/; Max-Age={YEAR}; HttpOnly; SameSite=Lax"
+            ),
         ),
         (
             SET_COOKIE,
@@ -83,7 +92,7 @@ fn cleared_cookies() -> AppendHeaders<[(axum::http::HeaderName, String); 3]> {
     let clear = |name: &str| format!("{name}=; Path=/; Max-Age=0");
     AppendHeaders([
         (SET_COOKIE, clear(ACCESS_TOKEN_COOKIE)),
-        (SET_COOKIE, clear("immich_auth_type")),
+        (SET_COOKIE, clear(AUTH_TYPE_COOKIE)),
         (SET_COOKIE, clear("immich_is_authenticated")),
     ])
 }
@@ -97,6 +106,15 @@ async fn login(
         .domain
         .login(&body.email, &body.password, device_info(&headers))
         .await?;
+    login_response(&state, outcome, "password").await
+}
+
+/// A new session's answer: Immich's login body and the web client's cookies.
+pub(crate) async fn login_response(
+    state: &AppState,
+    outcome: LoginOutcome,
+    auth_type: &str,
+) -> ApiResult<impl IntoResponse + use<>> {
     let user = &outcome.user;
     let is_onboarded = state.domain.is_onboarded(user.id).await?;
     let body = LoginResponseDto {
@@ -111,16 +129,25 @@ async fn login(
     };
     Ok((
         StatusCode::CREATED,
-        session_cookies(&outcome.access_token),
+        session_cookies(&outcome.access_token, auth_type),
         Json(body),
     ))
 }
 
-async fn logout(State(state): State<AppState>, auth: Auth) -> ApiResult<impl IntoResponse> {
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    auth: Auth,
+) -> ApiResult<impl IntoResponse> {
     state.domain.logout(&auth.0).await?;
+    let after_oauth = cookie(&headers, AUTH_TYPE_COOKIE) == Some("oauth");
+    let provider_logout = match after_oauth {
+        true => state.domain.oauth_logout_url().await,
+        false => None,
+    };
     let body = LogoutResponseDto {
         successful: true,
-        redirect_uri: "/auth/login?autoLaunch=0".into(),
+        redirect_uri: provider_logout.unwrap_or_else(|| "/auth/login?autoLaunch=0".into()),
     };
     Ok((cleared_cookies(), Json(body)))
 }

@@ -9,6 +9,7 @@ pub mod licenses;
 pub mod map;
 pub mod memories;
 pub mod notifications;
+pub mod oauth;
 pub mod partners;
 pub mod people;
 pub mod profile_images;
@@ -33,6 +34,7 @@ pub fn api_routes() -> Router<AppState> {
     Router::new()
         .merge(server::routes())
         .merge(auth::routes())
+        .merge(oauth::routes())
         .merge(users::routes())
         .merge(users_admin::routes())
         .merge(api_keys::routes())

@@ -81,6 +81,7 @@ async fn create(
             storage_label: body.storage_label,
             quota_size_bytes: body.quota_size_in_bytes,
             should_change_password: body.should_change_password.unwrap_or(true),
+            ..NewUser::default()
         })
         .await?;
     Ok((StatusCode::CREATED, Json(dto::user_admin(&user, Some(0)))))

@@ -69,6 +69,11 @@ export class TimelineModel {
   error = $state('');
   private width = 0;
   private generation = 0;
+  /**
+   * The scroll position to keep steady when months above it change height
+   * (a month's estimate replaced by its layout), and how to move it.
+   */
+  anchor: { scrollTop: () => number; shift: (by: number) => void } | null = null;
 
   constructor(private filter: TimelineFilter) {}
 
@@ -100,14 +105,34 @@ export class TimelineModel {
   /** Lays every month out again for a new width. */
   relayout(width: number) {
     if (width <= 0) return;
+    const sameWidth = width === this.width;
     this.width = width;
+    const at = this.anchor?.scrollTop() ?? 0;
+    let shift = 0;
     let top = 0;
     for (const month of this.months) {
+      const before = month.top + month.height;
       month.top = top;
+      const oldHeight = month.height;
       if (month.assets) this.layoutMonth(month);
       else month.height = this.estimate(month.count);
+      // Wholly above what is on screen: its change would move the view.
+      if (sameWidth && oldHeight > 0 && before <= at) shift += month.height - oldHeight;
       top += month.height;
     }
+    if (shift !== 0) this.anchor?.shift(shift);
+  }
+
+  /** The month at a scroll position (the last one past the end). */
+  monthAt(y: number): Month | undefined {
+    let lo = 0;
+    let hi = this.months.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.months[mid].top <= y) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.months[lo];
   }
 
   get height(): number {

@@ -3,7 +3,9 @@
 // account, API calls and timeline helpers. Bindings such as `page` and `base`
 // are live: they hold values once `startApp` has run.
 //
-// Env: SHOEBOX_BIN (default $CARGO_TARGET_DIR/debug/shoebox), SHOEBOX_WEB_DIR
+// Env: E2E_BROWSER (chromium, the default, or firefox: Debian's firefox-esr over
+// WebDriver BiDi; FIREFOX_BIN overrides its path),
+// SHOEBOX_BIN (default $CARGO_TARGET_DIR/debug/shoebox), SHOEBOX_WEB_DIR
 // (serve a built web/dist instead of the embedded app), CORPUS (default
 // ../shared/corpus from the repo root), E2E_ARTIFACTS (where screenshots go;
 // default a temp dir, printed).
@@ -13,7 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { chromium, firefox } from 'playwright-core';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN =
@@ -30,11 +32,15 @@ const CHROMIUM_FLAGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+export const BROWSER = process.env.E2E_BROWSER ?? 'chromium';
 export const ADMIN = { name: 'Ada Admin', email: 'ada@example.com', password: 'correct horse battery' };
 
 
 export const work = mkdtempSync(join(tmpdir(), 'shoebox-web-e2e-'));
-export const shots = process.env.E2E_ARTIFACTS ? resolve(process.env.E2E_ARTIFACTS) : join(work, 'screenshots');
+export const shots = join(
+  process.env.E2E_ARTIFACTS ? resolve(process.env.E2E_ARTIFACTS) : join(work, 'screenshots'),
+  BROWSER === 'chromium' ? '' : BROWSER,
+);
 mkdirSync(shots, { recursive: true });
 
 let server;
@@ -57,7 +63,7 @@ export function markProcessed() {
 export async function startApp() {
   assert.ok(existsSync(BIN), `no shoebox binary at ${BIN}`);
   await startServer();
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS });
+  browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
@@ -74,6 +80,36 @@ export async function startApp() {
     problems.push(`${r.status()} ${r.request().method()} ${r.url()}`);
   });
   console.log(`# screenshots in ${shots}`);
+}
+
+/**
+ * Firefox runs unpatched (Debian's ESR) over WebDriver BiDi, playwright's
+ * `moz-firefox` channel. playwright-core is pinned to 1.64: 1.65 sends
+ * `emulation.setMediaFeaturesOverride` on every new context, which ESR 153
+ * answers with "unknown command".
+ */
+async function launchBrowser() {
+  if (BROWSER === 'firefox') {
+    const executablePath = process.env.FIREFOX_BIN ?? '/usr/bin/firefox-esr';
+    return firefox.launch({ channel: 'moz-firefox', executablePath, headless: true });
+  }
+  assert.equal(BROWSER, 'chromium', `E2E_BROWSER must be chromium or firefox, not ${BROWSER}`);
+  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS });
+}
+
+/** Creates the first admin through the API and signs the browser page in as them. */
+export async function signUpAndSignIn() {
+  const response = await fetch(base + '/api/auth/admin-sign-up', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(ADMIN),
+  });
+  assert.equal(response.status, 201, await response.text());
+  await page.goto(base + '/auth/login');
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL('**/photos');
 }
 
 export async function stopApp() {

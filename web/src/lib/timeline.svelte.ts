@@ -35,16 +35,25 @@ export interface DayGroup {
   ids: string[];
 }
 
-export interface Month {
-  key: string;
-  label: string;
-  count: number;
-  top: number;
-  height: number;
-  assets: TimelineAsset[] | null;
-  placed: Placed[];
-  days: DayGroup[];
-  loading: boolean;
+/**
+ * One month of the timeline. A class, not a plain object, so Svelte does not
+ * wrap its assets in deep reactive proxies: a month's lists are replaced
+ * whole ($state.raw), never edited in place — with 100,000 assets the
+ * proxies cost more memory than the data.
+ */
+export class Month {
+  top = $state(0);
+  height = $state(0);
+  assets = $state.raw<TimelineAsset[] | null>(null);
+  placed = $state.raw<Placed[]>([]);
+  days = $state.raw<DayGroup[]>([]);
+  loading = $state(false);
+
+  constructor(
+    readonly key: string,
+    readonly label: string,
+    readonly count: number,
+  ) {}
 }
 
 export const MONTH_HEADER = 52;
@@ -63,7 +72,7 @@ const dayFormat = new Intl.DateTimeFormat(undefined, {
 });
 
 export class TimelineModel {
-  months = $state<Month[]>([]);
+  months = $state.raw<Month[]>([]);
   total = $state(0);
   loaded = $state(false);
   error = $state('');
@@ -82,17 +91,9 @@ export class TimelineModel {
     try {
       const buckets = await getTimeBuckets(this.filter);
       if (generation !== this.generation) return;
-      this.months = buckets.map((b) => ({
-        key: b.timeBucket,
-        label: monthFormat.format(new Date(b.timeBucket.slice(0, 10) + 'T00:00:00Z')),
-        count: b.count,
-        top: 0,
-        height: 0,
-        assets: null,
-        placed: [],
-        days: [],
-        loading: false,
-      }));
+      this.months = buckets.map(
+        (b) => new Month(b.timeBucket, monthFormat.format(new Date(b.timeBucket.slice(0, 10) + 'T00:00:00Z')), b.count),
+      );
       this.total = buckets.reduce((n, b) => n + b.count, 0);
       this.error = '';
     } catch (error) {

@@ -1,7 +1,7 @@
 // Downloads of originals: one asset as its file, several as zip archives
 // planned by /download/info (the server splits them by size) and fetched
 // from /download/archive.
-import { downloadArchive, getDownloadInfo } from '@immich/sdk';
+import { downloadArchive, getAssetInfo, getDownloadInfo } from '@immich/sdk';
 import { originalUrl } from './api';
 
 function save(href: string, name: string) {
@@ -16,7 +16,9 @@ function save(href: string, name: string) {
 /** Returns how many files were started. */
 export async function downloadAssets(ids: string[], onprogress?: (done: number, total: number) => void): Promise<number> {
   if (ids.length === 1) {
-    save(originalUrl(ids[0]), '');
+    // The name the file had when uploaded, not the server's generic one.
+    const { originalFileName } = await getAssetInfo({ id: ids[0] });
+    save(originalUrl(ids[0]), originalFileName);
     return 1;
   }
   const { archives } = await getDownloadInfo({ downloadInfoDto: { assetIds: ids } });

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  ADMIN, BROWSER, api, base, expectFailure, jobsSettle, markProcessed, page, problems, shot, signUpAndSignIn, startApp, stopApp, token,
+  ADMIN, BROWSER, api, base, expectFailure, jobsSettle, markProcessed, page, problems, refill, shot, signUpAndSignIn, startApp, stopApp, token,
   uploadByApi, work,
 } from './harness.mjs';
 
@@ -74,7 +74,7 @@ describe(`administration in ${BROWSER}`, () => {
     await page.getByRole('button', { name: `Edit ${NEW_USER.name}` }).click();
     const dialog = page.getByRole('dialog', { name: `Edit ${NEW_USER.name}` });
     await dialog.getByLabel('Name').fill('Bea Admin');
-    await dialog.getByLabel('Email').fill('bea.admin@example.com');
+    await refill(dialog.getByLabel('Email'), 'bea.admin@example.com');
     await dialog.getByLabel(/New password/).fill('a changed password');
     await dialog.getByLabel(/Storage quota/).fill('');
     await dialog.getByLabel('Administrator').check();
@@ -119,9 +119,9 @@ describe(`administration in ${BROWSER}`, () => {
     expectFailure(/^400 PUT .*\/api\/system-config$/);
     await page.getByRole('link', { name: 'Settings', exact: true }).click();
     const images = page.locator('[data-section=image]');
-    await images.locator('[data-path="image.thumbnail.size"]').fill('320');
+    await refill(images.locator('[data-path="image.thumbnail.size"]'), '320');
     await images.locator('[data-path="image.thumbnail.format"]').selectOption('jpeg');
-    await images.locator('[data-path="image.preview.quality"]').fill('150');
+    await refill(images.locator('[data-path="image.preview.quality"]'), '150');
     await images.getByRole('button', { name: 'Save' }).click();
     const errors = images.getByTestId('config-errors');
     await errors.filter({ hasText: 'image.preview.quality must not be greater than 100' }).waitFor();
@@ -129,7 +129,7 @@ describe(`administration in ${BROWSER}`, () => {
     await shot('admin-04-settings-error');
     // Nothing was saved.
     assert.equal((await api('GET', '/system-config', bearer)).image.thumbnail.size, 250);
-    await images.locator('[data-path="image.preview.quality"]').fill('70');
+    await refill(images.locator('[data-path="image.preview.quality"]'), '70');
     await images.getByRole('button', { name: 'Save' }).click();
     await images.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     await errors.waitFor({ state: 'detached' });
@@ -147,7 +147,7 @@ describe(`administration in ${BROWSER}`, () => {
     };
     const video = await open('ffmpeg');
     await video.locator('[data-path="ffmpeg.transcode"]').selectOption('all');
-    await video.locator('[data-path="ffmpeg.crf"]').fill('28');
+    await refill(video.locator('[data-path="ffmpeg.crf"]'), '28');
     await video.getByRole('button', { name: 'Save' }).click();
     await video.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
 

@@ -145,7 +145,8 @@ export class TimelineModel {
   ensureVisible(from: number, to: number) {
     for (const month of this.months) {
       if (month.top < to && month.top + month.height > from && !month.assets && !month.loading) {
-        void this.fetchMonth(month);
+        // A failed month stays a placeholder and is asked for again when next in view.
+        this.fetchMonth(month).catch((error) => (this.error = String(error)));
       }
     }
   }

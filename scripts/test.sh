@@ -3,7 +3,7 @@
 #   1. the web app's build, type check and unit tests (the server embeds web/dist),
 #   2. unit and API tests (every API story on SQLite and on PostgreSQL),
 #   3. the real Immich CLI 3.2.2 and SDK against a running server, on both backends,
-#   4. the web app end to end in headless Chromium against a running server.
+#   4. the web app end to end in headless Chromium, then Firefox ESR, against a running server.
 # PostgreSQL: SHOEBOX_TEST_PG_URL, else the one on 127.0.0.1:5432, else a private
 # one installed and started here.
 set -euo pipefail
@@ -112,5 +112,9 @@ apt_install chromium
 export E2E_ARTIFACTS="${E2E_ARTIFACTS:-${TMPDIR:-/tmp}/shoebox-web-e2e}"
 rm -rf "$E2E_ARTIFACTS"
 SHOEBOX_BIN="$CARGO_TARGET_DIR/debug/shoebox" "$node22" --test web/e2e/*.test.mjs
-echo "test: screenshots of the web app are in $E2E_ARTIFACTS"
+
+echo "== web app end to end in Firefox (Debian's firefox-esr over WebDriver BiDi)"
+apt_install firefox-esr
+E2E_BROWSER=firefox SHOEBOX_BIN="$CARGO_TARGET_DIR/debug/shoebox" "$node22" --test web/e2e/*.test.mjs
+echo "test: screenshots of the web app are in $E2E_ARTIFACTS (Firefox's in firefox/)"
 echo "test: all suites passed"

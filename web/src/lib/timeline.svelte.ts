@@ -35,16 +35,25 @@ export interface DayGroup {
   ids: string[];
 }
 
-export interface Month {
-  key: string;
-  label: string;
-  count: number;
-  top: number;
-  height: number;
-  assets: TimelineAsset[] | null;
-  placed: Placed[];
-  days: DayGroup[];
-  loading: boolean;
+/**
+ * One month of the timeline. A class, not a plain object, so Svelte does not
+ * wrap its assets in deep reactive proxies: a month's lists are replaced
+ * whole ($state.raw), never edited in place — with 100,000 assets the
+ * proxies cost more memory than the data.
+ */
+export class Month {
+  top = $state(0);
+  height = $state(0);
+  assets = $state.raw<TimelineAsset[] | null>(null);
+  placed = $state.raw<Placed[]>([]);
+  days = $state.raw<DayGroup[]>([]);
+  loading = $state(false);
+
+  constructor(
+    readonly key: string,
+    readonly label: string,
+    readonly count: number,
+  ) {}
 }
 
 export const MONTH_HEADER = 52;
@@ -63,12 +72,17 @@ const dayFormat = new Intl.DateTimeFormat(undefined, {
 });
 
 export class TimelineModel {
-  months = $state<Month[]>([]);
+  months = $state.raw<Month[]>([]);
   total = $state(0);
   loaded = $state(false);
   error = $state('');
   private width = 0;
   private generation = 0;
+  /**
+   * The scroll position to keep steady when months above it change height
+   * (a month's estimate replaced by its layout), and how to move it.
+   */
+  anchor: { scrollTop: () => number; shift: (by: number) => void } | null = null;
 
   constructor(private filter: TimelineFilter) {}
 
@@ -77,17 +91,9 @@ export class TimelineModel {
     try {
       const buckets = await getTimeBuckets(this.filter);
       if (generation !== this.generation) return;
-      this.months = buckets.map((b) => ({
-        key: b.timeBucket,
-        label: monthFormat.format(new Date(b.timeBucket.slice(0, 10) + 'T00:00:00Z')),
-        count: b.count,
-        top: 0,
-        height: 0,
-        assets: null,
-        placed: [],
-        days: [],
-        loading: false,
-      }));
+      this.months = buckets.map(
+        (b) => new Month(b.timeBucket, monthFormat.format(new Date(b.timeBucket.slice(0, 10) + 'T00:00:00Z')), b.count),
+      );
       this.total = buckets.reduce((n, b) => n + b.count, 0);
       this.error = '';
     } catch (error) {
@@ -100,14 +106,34 @@ export class TimelineModel {
   /** Lays every month out again for a new width. */
   relayout(width: number) {
     if (width <= 0) return;
+    const sameWidth = width === this.width;
     this.width = width;
+    const at = this.anchor?.scrollTop() ?? 0;
+    let shift = 0;
     let top = 0;
     for (const month of this.months) {
+      const before = month.top + month.height;
       month.top = top;
+      const oldHeight = month.height;
       if (month.assets) this.layoutMonth(month);
       else month.height = this.estimate(month.count);
+      // Wholly above what is on screen: its change would move the view.
+      if (sameWidth && oldHeight > 0 && before <= at) shift += month.height - oldHeight;
       top += month.height;
     }
+    if (shift !== 0) this.anchor?.shift(shift);
+  }
+
+  /** The month at a scroll position (the last one past the end). */
+  monthAt(y: number): Month | undefined {
+    let lo = 0;
+    let hi = this.months.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.months[mid].top <= y) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.months[lo];
   }
 
   get height(): number {
@@ -119,7 +145,8 @@ export class TimelineModel {
   ensureVisible(from: number, to: number) {
     for (const month of this.months) {
       if (month.top < to && month.top + month.height > from && !month.assets && !month.loading) {
-        void this.fetchMonth(month);
+        // A failed month stays a placeholder and is asked for again when next in view.
+        this.fetchMonth(month).catch((error) => (this.error = String(error)));
       }
     }
   }

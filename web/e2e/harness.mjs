@@ -61,19 +61,24 @@ export async function startApp() {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
+  recordProblems(page);
+  console.log(`# screenshots in ${shots}`);
+}
+
+/** Records every page error, console error and failed response of `p` in `problems`. */
+export function recordProblems(p) {
+  p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  p.on('console', (m) => {
     // Failed requests are checked below, with their URL.
     if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console: ${m.text()}`);
   });
-  page.on('response', (r) => {
+  p.on('response', (r) => {
     // 401s are expected: the session check before login and the wrong password.
     if (r.status() < 400 || r.status() === 401) return;
     // So is a thumbnail asked for before its job has made it (the app tries again).
     if (!processed && r.status() === 404 && /\/thumbnail\?size=thumbnail/.test(r.url())) return;
     problems.push(`${r.status()} ${r.request().method()} ${r.url()}`);
   });
-  console.log(`# screenshots in ${shots}`);
 }
 
 export async function stopApp() {
@@ -215,4 +220,47 @@ export async function selectAssets(ids) {
     await thumb(id).getByRole('button', { name: 'Select' }).click();
   }
   await page.getByTestId('selected-count').filter({ hasText: `${ids.length} selected` }).waitFor();
+}
+
+/** Creates the first admin through the API (for files that do not test sign-up). */
+export async function signUpAdminByApi() {
+  const response = await fetch(base + '/api/auth/admin-sign-up', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(ADMIN),
+  });
+  assert.equal(response.status, 201, await response.text());
+  return token();
+}
+
+/** A signed-in session for another user: their bearer token. */
+export async function loginAs(email, password) {
+  const response = await fetch(base + '/api/auth/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  assert.equal(response.status, 201, await response.text());
+  return (await response.json()).accessToken;
+}
+
+/** Signs `p` (default: the main page) in through the login form. */
+export async function signInInBrowser(email = ADMIN.email, password = ADMIN.password, p = page) {
+  await p.goto(base + '/auth/login');
+  await p.getByLabel('Email').fill(email);
+  await p.getByLabel('Password').fill(password);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.waitForURL('**/photos');
+}
+
+/** Uploads a file through the API and answers its asset id. */
+export async function uploadFile(bearer, file) {
+  await uploadByApi(bearer, file);
+  return [...library].findLast(([, name]) => name === basename(file))[0];
+}
+
+/** Saves a screenshot of another page (a visitor's browser context, say). */
+export async function shotOf(p, name) {
+  await p.waitForTimeout(300);
+  await p.screenshot({ path: join(shots, `${name}.png`) });
 }

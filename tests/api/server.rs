@@ -42,6 +42,7 @@ async fn features_advertise_password_login_search_and_trash(s: &TestServer) {
     assert_eq!(body["search"], true);
     assert_eq!(body["trash"], true);
     assert_eq!(body["oauth"], false);
+    assert_eq!(body["map"], true);
 }
 
 async fn config_reports_initialization_after_sign_up(s: &TestServer) {
@@ -265,9 +266,8 @@ async fn the_csp_allows_only_the_configured_map_style_host(s: &TestServer) {
     assert_eq!(status, StatusCode::OK, "{body}");
     let policy = csp().await;
     assert!(
-        policy.contains(
-            "connect-src 'self' http://dark.example.net https://light.example.org:8443;"
-        ),
+        policy
+            .contains("connect-src 'self' http://dark.example.net https://light.example.org:8443;"),
         "{policy}"
     );
     assert!(!policy.contains("immich.cloud"), "{policy}");
@@ -277,5 +277,7 @@ async fn the_csp_allows_only_the_configured_map_style_host(s: &TestServer) {
     assert_eq!(status, StatusCode::OK, "{body}");
     let policy = csp().await;
     assert!(!policy.contains("example"), "{policy}");
+    let (_, features) = s.get("", "/server/features").await;
+    assert_eq!(features["map"], false);
     assert!(policy.contains("connect-src 'self';"), "{policy}");
 }

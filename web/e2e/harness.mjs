@@ -240,8 +240,9 @@ export async function loginAs(email, password) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, password }),
   });
-  assert.equal(response.status, 201, await response.text());
-  return (await response.json()).accessToken;
+  const text = await response.text();
+  assert.equal(response.status, 201, text);
+  return JSON.parse(text).accessToken;
 }
 
 /** Signs `p` (default: the main page) in through the login form. */

@@ -261,7 +261,10 @@ mod tests {
     #[test]
     fn a_disabled_map_adds_no_host() {
         let mut config = shoebox_domain::system_config::SystemConfig::default();
-        assert_eq!(map_origins(&config), vec!["https://tiles.immich.cloud".to_string()]);
+        assert_eq!(
+            map_origins(&config),
+            vec!["https://tiles.immich.cloud".to_string()]
+        );
         config.map.enabled = false;
         assert!(map_origins(&config).is_empty());
     }

@@ -60,7 +60,7 @@ async fn features(State(state): State<AppState>) -> ApiResult<Json<ServerFeature
         email: false,
         facial_recognition,
         import_faces: false,
-        map: false,
+        map: config.map.enabled,
         oauth: false,
         oauth_auto_launch: false,
         ocr: false,

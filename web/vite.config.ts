@@ -11,6 +11,8 @@ export default defineConfig({
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
     target: 'es2022',
+    // MapLibre (about 1 MB) is its own chunk, loaded only by pages with a map.
+    chunkSizeWarningLimit: 1200,
   },
   server: {
     proxy: { '/api': process.env.SHOEBOX_URL ?? 'http://127.0.0.1:2283' },

@@ -14,6 +14,7 @@ stories!(
     well_known_is_served_at_the_root_not_under_api,
     unknown_api_route_is_404_json,
     other_paths_are_the_web_app_under_a_strict_csp,
+    the_csp_allows_only_the_configured_map_style_host,
     wrong_method_on_a_known_route_answers_json,
 );
 
@@ -41,6 +42,7 @@ async fn features_advertise_password_login_search_and_trash(s: &TestServer) {
     assert_eq!(body["search"], true);
     assert_eq!(body["trash"], true);
     assert_eq!(body["oauth"], false);
+    assert_eq!(body["map"], true);
 }
 
 async fn config_reports_initialization_after_sign_up(s: &TestServer) {
@@ -232,4 +234,50 @@ async fn wrong_method_on_a_known_route_answers_json(s: &TestServer) {
         .send(s.client.delete(format!("{root}/.well-known/immich")))
         .await;
     assert_error(status, &body, StatusCode::NOT_FOUND);
+}
+
+async fn the_csp_allows_only_the_configured_map_style_host(s: &TestServer) {
+    let root = format!("http://{}", s.authority());
+    let csp = || async {
+        let res = s.client.get(format!("{root}/map")).send().await.unwrap();
+        res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    // Immich's default style host, for images and fetches only.
+    let policy = csp().await;
+    assert!(
+        policy.contains("connect-src 'self' https://tiles.immich.cloud;"),
+        "{policy}"
+    );
+    assert!(
+        policy.contains("img-src 'self' data: blob: https://tiles.immich.cloud;"),
+        "{policy}"
+    );
+    assert!(policy.contains("script-src 'self';"), "{policy}");
+
+    let admin = s.admin().await;
+    let (status, mut config) = s.get(&admin, "/system-config").await;
+    assert_eq!(status, StatusCode::OK);
+    config["map"]["lightStyle"] = json!("https://light.example.org:8443/styles/light.json");
+    config["map"]["darkStyle"] = json!("http://dark.example.net/dark.json?x=1");
+    let (status, body) = s.put(&admin, "/system-config", config.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let policy = csp().await;
+    assert!(
+        policy
+            .contains("connect-src 'self' http://dark.example.net https://light.example.org:8443;"),
+        "{policy}"
+    );
+    assert!(!policy.contains("immich.cloud"), "{policy}");
+
+    config["map"]["enabled"] = json!(false);
+    let (status, body) = s.put(&admin, "/system-config", config).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let policy = csp().await;
+    assert!(!policy.contains("example"), "{policy}");
+    let (_, features) = s.get("", "/server/features").await;
+    assert_eq!(features["map"], false);
+    assert!(policy.contains("connect-src 'self';"), "{policy}");
 }

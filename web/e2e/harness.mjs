@@ -60,7 +60,6 @@ let processed = false;
 /** Every asset the library should hold: id → file name. */
 export const library = new Map();
 
-
 /** Thumbnails asked for before their job ran are expected to 404 until then. */
 export function markProcessed() {
   processed = true;
@@ -74,18 +73,24 @@ export async function startApp() {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
-  page.on('pageerror', (e) => {
+  recordProblems(page);
+  console.log(`# screenshots in ${shots}`);
+}
+
+/** Records every page error, console error and failed response of `p` in `problems`. */
+export function recordProblems(p) {
+  p.on('pageerror', (e) => {
     // Over BiDi, playwright's screenshot adds a `<style>body {}</style>` to the
     // page (to sync animations), which the CSP blocks and Firefox reports; it
     // is recognised by that text's hash. Every other violation counts.
     if (BROWSER === 'firefox' && e.message.includes(`'${PLAYWRIGHT_SCREENSHOT_STYLE_HASH}'`)) return;
     problems.push(`page error: ${e.message}`);
   });
-  page.on('console', (m) => {
+  p.on('console', (m) => {
     // Failed requests are checked below, with their URL.
     if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console: ${m.text()}`);
   });
-  page.on('response', (r) => {
+  p.on('response', (r) => {
     // 401s are expected: the session check before login and the wrong password.
     if (r.status() < 400 || r.status() === 401) return;
     // So is a thumbnail asked for before its job has made it (the app tries again).
@@ -93,7 +98,6 @@ export async function startApp() {
     const line = `${r.status()} ${r.request().method()} ${r.url()}`;
     if (!expectedFailures.some((p) => p.test(line))) problems.push(line);
   });
-  console.log(`# screenshots in ${shots}`);
 }
 
 /**
@@ -277,4 +281,48 @@ export async function selectAssets(ids) {
     await thumb(id).getByRole('button', { name: 'Select' }).click();
   }
   await page.getByTestId('selected-count').filter({ hasText: `${ids.length} selected` }).waitFor();
+}
+
+/** Creates the first admin through the API (for files that do not test sign-up). */
+export async function signUpAdminByApi() {
+  const response = await fetch(base + '/api/auth/admin-sign-up', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(ADMIN),
+  });
+  assert.equal(response.status, 201, await response.text());
+  return token();
+}
+
+/** A signed-in session for another user: their bearer token. */
+export async function loginAs(email, password) {
+  const response = await fetch(base + '/api/auth/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  const text = await response.text();
+  assert.equal(response.status, 201, text);
+  return JSON.parse(text).accessToken;
+}
+
+/** Signs `p` (default: the main page) in through the login form. */
+export async function signInInBrowser(email = ADMIN.email, password = ADMIN.password, p = page) {
+  await p.goto(base + '/auth/login');
+  await p.getByLabel('Email').fill(email);
+  await p.getByLabel('Password').fill(password);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.waitForURL('**/photos');
+}
+
+/** Uploads a file through the API and answers its asset id. */
+export async function uploadFile(bearer, file) {
+  await uploadByApi(bearer, file);
+  return [...library].findLast(([, name]) => name === basename(file))[0];
+}
+
+/** Saves a screenshot of another page (a visitor's browser context, say). */
+export async function shotOf(p, name) {
+  await p.waitForTimeout(300);
+  await p.screenshot({ path: join(shots, `${name}.png`) });
 }

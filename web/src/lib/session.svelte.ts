@@ -1,14 +1,33 @@
 // Who is signed in, and whether the server has its first (admin) user yet.
-import { getMyUser, getServerConfig, login, logout, type UserAdminResponseDto } from '@immich/sdk';
+import {
+  getMyUser,
+  getServerConfig,
+  getServerFeatures,
+  login,
+  logout,
+  type ServerConfigDto,
+  type ServerFeaturesDto,
+  type UserAdminResponseDto,
+} from '@immich/sdk';
 import { isUnauthorized } from './api';
 
 class Session {
   user = $state<UserAdminResponseDto | null>(null);
   initialized = $state(true);
   ready = $state(false);
+  config = $state<ServerConfigDto | null>(null);
+  features = $state<ServerFeaturesDto | null>(null);
+
+  /** The public server config and features, which the map and search pages read. */
+  async loadPublic() {
+    const [config, features] = await Promise.all([getServerConfig(), getServerFeatures()]);
+    this.config = config;
+    this.features = features;
+    return config;
+  }
 
   async load() {
-    const config = await getServerConfig();
+    const config = await this.loadPublic();
     this.initialized = config.isInitialized;
     try {
       this.user = config.isInitialized ? await getMyUser() : null;

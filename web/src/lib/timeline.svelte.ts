@@ -10,6 +10,10 @@ export interface TimelineFilter {
   isFavorite?: boolean;
   isTrashed?: boolean;
   albumId?: string;
+  personId?: string;
+  /** A partner's timeline. */
+  userId?: string;
+  withPartners?: boolean;
 }
 
 export interface TimelineAsset {

@@ -1,5 +1,7 @@
 // Uploads from the file picker or a drop: one XHR per file (fetch cannot
 // report upload progress), a few at a time, with per-file and total progress.
+import { withShare } from './api';
+
 export type UploadStatus = 'waiting' | 'uploading' | 'created' | 'duplicate' | 'failed';
 
 export interface UploadItem {
@@ -69,7 +71,8 @@ class Uploads {
     item.status = 'uploading';
     return new Promise((resolve) => {
       const xhr = new XMLHttpRequest();
-      xhr.open('POST', '/api/assets');
+      // A shared link's visitor uploads into the link with its key.
+      xhr.open('POST', withShare('/api/assets'));
       xhr.setRequestHeader('accept', 'application/json');
       xhr.upload.onprogress = (e) => (item.sent = e.loaded);
       xhr.onload = () => {

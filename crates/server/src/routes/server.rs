@@ -60,7 +60,7 @@ async fn features(State(state): State<AppState>) -> ApiResult<Json<ServerFeature
         email: false,
         facial_recognition,
         import_faces: config.metadata.faces.import,
-        map: false,
+        map: config.map.enabled,
         oauth: config.oauth.enabled,
         oauth_auto_launch: config.oauth.enabled && config.oauth.auto_launch,
         ocr: false,

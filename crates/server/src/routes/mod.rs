@@ -9,6 +9,7 @@ pub mod licenses;
 pub mod map;
 pub mod memories;
 pub mod notifications;
+pub mod ocr;
 pub mod partners;
 pub mod people;
 pub mod profile_images;
@@ -55,4 +56,5 @@ pub fn api_routes() -> Router<AppState> {
         .merge(profile_images::routes())
         .merge(memories::routes())
         .merge(notifications::routes())
+        .merge(ocr::routes())
 }

@@ -467,7 +467,9 @@ async fn garbage_service() -> String {
     url
 }
 
-/// Declares a story on both backends with a server whose ML is remote.
+/// Declares a story on both backends with servers whose ML is remote: one that must pass
+/// over a service that is gone to reach a live `shoebox ml` (debug builds read slowly, so
+/// the default timeout), then one whose services hang (2 s timeout) or answer garbage.
 macro_rules! ocr_remote_stories {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
@@ -475,6 +477,16 @@ macro_rules! ocr_remote_stories {
                 let Some(env) = super::ocr_env() else { return };
                 let dir = tempfile::tempdir().unwrap();
                 let (live, _stop) = super::ml_service(&env, dir.path()).await;
+                let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                let gone_url = format!("http://{}", gone.local_addr().unwrap());
+                drop(gone);
+                let server = shoebox_tests::TestServer::start_with(backend, |c| {
+                    c.storage.ml.ml_urls = vec![gone_url, live];
+                })
+                .await;
+                super::$name(&server, &env).await;
+                server.stop().await;
+
                 let hanging = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 let hanging_url = format!("http://{}", hanging.local_addr().unwrap());
                 let held = tokio::spawn(async move {
@@ -483,19 +495,9 @@ macro_rules! ocr_remote_stories {
                         open.push(socket);
                     }
                 });
-                let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-                let gone_url = format!("http://{}", gone.local_addr().unwrap());
-                drop(gone);
-                let server = shoebox_tests::TestServer::start_with(backend, |c| {
-                    c.storage.ml.ml_urls = vec![hanging_url, gone_url, live];
-                    c.storage.ml.ml_timeout_seconds = 2;
-                })
-                .await;
-                super::$name(&server, &env).await;
-                server.stop().await;
                 let garbage = super::garbage_service().await;
                 let server = shoebox_tests::TestServer::start_with(backend, |c| {
-                    c.storage.ml.ml_urls = vec![garbage];
+                    c.storage.ml.ml_urls = vec![hanging_url, garbage];
                     c.storage.ml.ml_timeout_seconds = 2;
                 })
                 .await;
@@ -532,7 +534,8 @@ async fn an_ml_service_answering_garbage_fails_the_job(s: &TestServer, env: &Ocr
     let admin = s.admin().await;
     use_pack(s, &admin).await;
     let shop = upload(s, &admin, "shop.jpg", env.photo("japanese-shop.jpg")).await;
-    // Retried (a service may recover), then recorded as failed with the reason.
+    // The first service hangs past the timeout, the next answers garbage: retried (a
+    // service may recover), then recorded as failed with the reason.
     settle(s, &admin).await;
     let (status, failed) = s.get(&admin, "/queues/ocr/jobs?status=failed").await;
     assert_eq!(status, StatusCode::OK, "{failed}");

@@ -16,6 +16,8 @@ apt_install libimage-exiftool-perl
 ensure_onnxruntime
 source scripts/ml/test-models.sh
 ensure_ml_test_models
+source scripts/ml/ocr-models.sh
+ensure_ocr_models
 
 work="$(mktemp -d)"
 pids=()

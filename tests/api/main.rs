@@ -12,6 +12,7 @@ mod map;
 mod memories;
 mod motion_photos;
 mod notifications;
+mod ocr;
 mod partners;
 mod processing;
 mod profile_images;

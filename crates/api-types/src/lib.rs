@@ -18,6 +18,7 @@ pub mod licenses;
 pub mod map;
 pub mod memories;
 pub mod notifications;
+pub mod ocr;
 pub mod partners;
 pub mod people;
 pub mod permission;

@@ -135,6 +135,7 @@ impl Domain {
         match queue {
             Queue::FaceDetection => return self.start_face_detection(force).await,
             Queue::FacialRecognition => return self.start_facial_recognition(force).await,
+            Queue::Ocr => return self.start_ocr(force).await,
             _ => {}
         }
         let missing = !force;

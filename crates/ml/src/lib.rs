@@ -6,6 +6,7 @@
 //! - [`hub`]: models downloaded by name from Hugging Face.
 //! - [`image`]: decoding and the pixel work models need.
 //! - [`faces`]: SCRFD detection, alignment, ArcFace-layout recognition.
+//! - [`ocr`]: PP-OCR text detection and recognition.
 //! - [`protocol`]: the wire format of `POST /predict`.
 //! - [`service`]: what the server calls, in-process or over HTTP with failover.
 
@@ -13,6 +14,7 @@ pub mod config;
 pub mod faces;
 pub mod hub;
 pub mod image;
+pub mod ocr;
 pub mod protocol;
 pub mod runtime;
 pub mod service;
@@ -21,6 +23,7 @@ use std::sync::Arc;
 
 pub use config::{MlConfig, Provider};
 pub use faces::{BoundingBox, Face, FaceAnalysis, FaceRequest};
+pub use ocr::{OcrAnalysis, OcrRequest, TextLine};
 pub use runtime::{MlError, MlResult, Runtime};
 pub use service::{LocalMl, MachineLearning, RemoteMl};
 

@@ -18,6 +18,9 @@ pub const TASK_OCR: &str = "ocr";
 pub const TYPE_DETECTION: &str = "detection";
 pub const TYPE_RECOGNITION: &str = "recognition";
 
+mod ocr;
+pub use ocr::{ocr_entries, ocr_json, ocr_request, ocr_response, parse_ocr_response};
+
 /// One model of a request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

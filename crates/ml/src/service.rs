@@ -9,6 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::faces::{FaceAnalysis, FaceRequest, analyze};
+use crate::ocr::{OcrAnalysis, OcrRequest};
 use crate::runtime::{MlError, MlResult, Runtime};
 use crate::{hub, image, protocol};
 
@@ -20,7 +21,17 @@ pub trait MachineLearning: Send + Sync + 'static {
 
     /// Detects and embeds the faces of an encoded image (JPEG, PNG, WebP, …).
     async fn detect_faces(&self, image: Vec<u8>, request: &FaceRequest) -> MlResult<FaceAnalysis>;
+
+    /// Whether text can be read with this model pack now; in-process, a missing pack starts
+    /// its download as for faces.
+    fn ocr_ready(&self, model: &str) -> bool;
+
+    /// Finds and reads the text of an encoded image.
+    async fn ocr(&self, image: Vec<u8>, request: &OcrRequest) -> MlResult<OcrAnalysis>;
 }
+
+/// The parts of a model pack each task needs.
+const DETECT_AND_RECOGNIZE: &[&str] = &["detection", "recognition"];
 
 /// Machine learning in this process, on the loaded runtime.
 pub struct LocalMl {
@@ -45,14 +56,15 @@ impl LocalMl {
         &self.runtime
     }
 
-    fn face_model_present(&self, model: &str) -> bool {
-        ["detection", "recognition"]
+    fn model_present(&self, model: &str, parts: &[&str]) -> bool {
+        parts
             .iter()
             .all(|part| self.runtime.model_path(model, part).is_file())
     }
 
-    /// Fetches a missing face model in the background, at most once per model and process.
-    fn start_download(&self, model: &str) {
+    /// Fetches a missing model pack in the background, at most once per model and process;
+    /// `feature` names what stays off until it lands.
+    fn start_download(&self, model: &str, parts: &'static [&'static str], feature: &'static str) {
         let Some(hub_url) = self.runtime.config().hub_url.clone() else {
             return;
         };
@@ -73,14 +85,12 @@ impl LocalMl {
         tracing::warn!(
             model,
             hub = hub_url,
-            "face model missing: facial recognition is off until it is downloaded"
+            "model missing: {feature} is off until it is downloaded"
         );
         handle.spawn(async move {
-            match hub::download_model(&http, &hub_url, &dir, &model, &["detection", "recognition"])
-                .await
-            {
-                Ok(_) => tracing::info!(model, "face model downloaded: facial recognition is on"),
-                Err(e) => tracing::warn!(model, "facial recognition stays off: {e}"),
+            match hub::download_model(&http, &hub_url, &dir, &model, parts).await {
+                Ok(_) => tracing::info!(model, "model downloaded: {feature} is on"),
+                Err(e) => tracing::warn!(model, "{feature} stays off: {e}"),
             }
         });
     }
@@ -89,10 +99,10 @@ impl LocalMl {
 #[async_trait]
 impl MachineLearning for LocalMl {
     fn faces_ready(&self, model: &str) -> bool {
-        if self.face_model_present(model) {
+        if self.model_present(model, DETECT_AND_RECOGNIZE) {
             return true;
         }
-        self.start_download(model);
+        self.start_download(model, DETECT_AND_RECOGNIZE, "facial recognition");
         false
     }
 
@@ -105,6 +115,25 @@ impl MachineLearning for LocalMl {
         })
         .await
         .map_err(|e| MlError::Inference(format!("face analysis crashed: {e}")))?
+    }
+
+    fn ocr_ready(&self, model: &str) -> bool {
+        if self.model_present(model, DETECT_AND_RECOGNIZE) {
+            return true;
+        }
+        self.start_download(model, DETECT_AND_RECOGNIZE, "OCR");
+        false
+    }
+
+    async fn ocr(&self, bytes: Vec<u8>, request: &OcrRequest) -> MlResult<OcrAnalysis> {
+        let runtime = self.runtime.clone();
+        let request = request.clone();
+        tokio::task::spawn_blocking(move || {
+            let decoded = image::decode(&bytes)?;
+            crate::ocr::analyze(&runtime, &decoded, &request)
+        })
+        .await
+        .map_err(|e| MlError::Inference(format!("text recognition crashed: {e}")))?
     }
 }
 
@@ -195,5 +224,14 @@ impl MachineLearning for RemoteMl {
     async fn detect_faces(&self, image: Vec<u8>, request: &FaceRequest) -> MlResult<FaceAnalysis> {
         let body = self.predict(protocol::face_entries(request), image).await?;
         protocol::parse_face_response(&body)
+    }
+
+    fn ocr_ready(&self, _model: &str) -> bool {
+        !self.urls.is_empty()
+    }
+
+    async fn ocr(&self, image: Vec<u8>, request: &OcrRequest) -> MlResult<OcrAnalysis> {
+        let body = self.predict(protocol::ocr_entries(request), image).await?;
+        protocol::parse_ocr_response(&body)
     }
 }

@@ -73,25 +73,45 @@ async fn predict(State(ml): State<Arc<dyn MachineLearning>>, mut form: Multipart
             "Either image or text must be provided",
         );
     }
-    if let Some(task) = entries
-        .keys()
-        .find(|t| t.as_str() != protocol::TASK_FACIAL_RECOGNITION)
-    {
+    const TASKS: [&str; 2] = [protocol::TASK_FACIAL_RECOGNITION, protocol::TASK_OCR];
+    if let Some(task) = entries.keys().find(|t| !TASKS.contains(&t.as_str())) {
         return detail(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!("task {task} is not available on this service"),
         );
     }
-    let request = match protocol::face_request(&entries) {
-        Ok(Some(request)) => request,
-        Ok(None) => return detail(StatusCode::UNPROCESSABLE_ENTITY, "no task requested"),
-        Err(e) => return ml_error(e),
+    let (faces, ocr) = match (
+        protocol::face_request(&entries),
+        protocol::ocr_request(&entries),
+    ) {
+        (Ok(faces), Ok(ocr)) => (faces, ocr),
+        (Err(e), _) | (_, Err(e)) => return ml_error(e),
     };
     let Some(image) = image else {
-        return detail(StatusCode::BAD_REQUEST, "facial recognition needs an image");
+        return detail(
+            StatusCode::BAD_REQUEST,
+            "facial recognition and OCR need an image",
+        );
     };
-    match ml.detect_faces(image, &request).await {
-        Ok(analysis) => Json(protocol::face_response(&analysis)).into_response(),
-        Err(e) => ml_error(e),
+    // Each task answers under its own key, beside the picture's size.
+    let mut body = serde_json::Map::new();
+    if let Some(request) = faces {
+        match ml.detect_faces(image.clone(), &request).await {
+            Ok(analysis) => merge(&mut body, protocol::face_response(&analysis)),
+            Err(e) => return ml_error(e),
+        }
+    }
+    if let Some(request) = ocr {
+        match ml.ocr(image, &request).await {
+            Ok(analysis) => merge(&mut body, protocol::ocr_response(&analysis)),
+            Err(e) => return ml_error(e),
+        }
+    }
+    Json(serde_json::Value::Object(body)).into_response()
+}
+
+fn merge(body: &mut serde_json::Map<String, serde_json::Value>, part: serde_json::Value) {
+    if let serde_json::Value::Object(part) = part {
+        body.extend(part);
     }
 }

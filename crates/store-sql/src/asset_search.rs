@@ -2,6 +2,7 @@
 //! statistics and large-asset searches, suggestions of metadata values and one asset per place.
 
 use shoebox_store::StoreResult;
+use shoebox_store::ocr::search_tokens;
 use shoebox_store::records::{AssetRecord, AssetSearch, ExifField, SearchOrder};
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
@@ -89,12 +90,24 @@ fn search_conditions(s: &AssetSearch) -> Conditions {
             Arg::Text(person.to_string()),
         );
     }
-    // Nothing recognises text yet, and there are no external libraries (so no offline
-    // assets): these filters honestly match nothing.
-    if s.ocr.as_deref().is_some_and(|t| !t.trim().is_empty())
-        || s.is_offline == Some(true)
-        || s.library_id.is_some()
-    {
+    // Every word of the query appears among the words read in the asset (case ignored).
+    let words = s.ocr.as_deref().map(search_tokens).unwrap_or_default();
+    if !words.is_empty() {
+        let args = words.iter().map(|w| Arg::Text(like_pattern(w))).collect();
+        c.push_with(args, |p| {
+            let likes: Vec<String> = p
+                .iter()
+                .map(|p| format!("o.text LIKE {p} ESCAPE '\\'"))
+                .collect();
+            format!(
+                "EXISTS (SELECT 1 FROM ocr_search o WHERE o.asset_id = a.id AND {})",
+                likes.join(" AND ")
+            )
+        });
+    }
+    // There are no external libraries (so no offline assets): these filters honestly match
+    // nothing.
+    if s.is_offline == Some(true) || s.library_id.is_some() {
         c.push_plain("1 = 0");
     }
     if let Some(checksum) = &s.checksum {

@@ -16,6 +16,7 @@ mod jobs;
 mod map;
 mod memories;
 mod notifications;
+mod ocr;
 mod partners;
 mod people;
 mod search;
@@ -141,6 +142,7 @@ pub async fn open(url: &str) -> Result<Store, StoreError> {
         jobs: sql.clone(),
         people: sql.clone(),
         faces: sql.clone(),
-        face_search: sql,
+        face_search: sql.clone(),
+        ocr: sql,
     })
 }

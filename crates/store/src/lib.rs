@@ -5,6 +5,7 @@
 
 mod error;
 pub mod faces;
+pub mod ocr;
 pub mod records;
 mod repos;
 
@@ -32,5 +33,6 @@ pub struct Store {
     pub people: Arc<dyn faces::PersonRepo>,
     pub faces: Arc<dyn faces::FaceRepo>,
     pub face_search: Arc<dyn faces::FaceSearchRepo>,
+    pub ocr: Arc<dyn ocr::OcrRepo>,
     pub notifications: Arc<dyn NotificationRepo>,
 }

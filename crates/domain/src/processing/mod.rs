@@ -3,6 +3,7 @@
 pub mod faces;
 pub mod metadata;
 mod motion_photo;
+pub mod ocr;
 pub mod sidecar;
 mod tagged_faces;
 pub mod thumbnails;
@@ -58,6 +59,11 @@ pub fn register(workers: Workers, domain: &Domain) -> Workers {
             Queue::FacialRecognition,
             faces::recognize_handler(domain),
             Queue::FacialRecognition.default_concurrency(),
+        )
+        .handle(
+            Queue::Ocr,
+            ocr::handler(domain),
+            Queue::Ocr.default_concurrency(),
         )
         .limits(Arc::new(ConfiguredConcurrency(domain.clone())))
 }

@@ -132,6 +132,10 @@ impl JobHandler for GenerateThumbnails {
                 .await
                 .map_err(store_err)?;
         }
+        // Text is read in the preview too.
+        if domain.ocr_request().await.map_err(store_err)?.is_some() {
+            domain.queue_ocr(&[id]).await.map_err(store_err)?;
+        }
         Ok(())
     }
 }

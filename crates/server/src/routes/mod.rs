@@ -10,6 +10,7 @@ pub mod map;
 pub mod memories;
 pub mod notifications;
 pub mod oauth;
+pub mod ocr;
 pub mod partners;
 pub mod people;
 pub mod profile_images;
@@ -57,4 +58,5 @@ pub fn api_routes() -> Router<AppState> {
         .merge(profile_images::routes())
         .merge(memories::routes())
         .merge(notifications::routes())
+        .merge(ocr::routes())
 }

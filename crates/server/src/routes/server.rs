@@ -54,6 +54,7 @@ async fn version_history() -> Json<Vec<serde_json::Value>> {
 async fn features(State(state): State<AppState>) -> ApiResult<Json<ServerFeaturesDto>> {
     let config = state.domain.system_config().await?;
     let facial_recognition = state.domain.face_settings().await?.is_some();
+    let ocr = state.domain.ocr_request().await?.is_some();
     Ok(Json(ServerFeaturesDto {
         config_file: false,
         duplicate_detection: false,
@@ -63,7 +64,7 @@ async fn features(State(state): State<AppState>) -> ApiResult<Json<ServerFeature
         map: config.map.enabled,
         oauth: config.oauth.enabled,
         oauth_auto_launch: config.oauth.enabled && config.oauth.auto_launch,
-        ocr: false,
+        ocr,
         password_login: config.password_login.enabled,
         realtime_transcoding: false,
         reverse_geocoding: false,

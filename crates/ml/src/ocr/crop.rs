@@ -37,8 +37,9 @@ pub fn perspective(from: &Quad, to: &Quad) -> Option<[f64; 8]> {
             if row != col {
                 let f = m[row][col] / m[col][col];
                 if f != 0.0 {
-                    for k in col..9 {
-                        m[row][k] -= f * m[col][k];
+                    let pivot_row = m[col];
+                    for (v, p) in m[row].iter_mut().zip(pivot_row).skip(col) {
+                        *v -= f * p;
                     }
                 }
             }

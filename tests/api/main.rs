@@ -22,6 +22,7 @@ mod server;
 mod sessions;
 mod shared_links;
 mod sidecars;
+mod smart_search;
 mod stacks;
 mod system_config;
 mod tags;

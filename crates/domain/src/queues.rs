@@ -135,6 +135,8 @@ impl Domain {
         match queue {
             Queue::FaceDetection => return self.start_face_detection(force).await,
             Queue::FacialRecognition => return self.start_facial_recognition(force).await,
+            Queue::SmartSearch => return self.start_smart_search(force).await,
+            Queue::DuplicateDetection => return self.start_duplicate_detection(force).await,
             _ => {}
         }
         let missing = !force;

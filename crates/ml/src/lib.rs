@@ -6,9 +6,11 @@
 //! - [`hub`]: models downloaded by name from Hugging Face.
 //! - [`image`]: decoding and the pixel work models need.
 //! - [`faces`]: SCRFD detection, alignment, ArcFace-layout recognition.
+//! - [`clip`]: CLIP image and text embeddings (smart search, duplicates), its tokenizer.
 //! - [`protocol`]: the wire format of `POST /predict`.
 //! - [`service`]: what the server calls, in-process or over HTTP with failover.
 
+pub mod clip;
 pub mod config;
 pub mod faces;
 pub mod hub;

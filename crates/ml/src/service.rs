@@ -10,7 +10,7 @@ use async_trait::async_trait;
 
 use crate::faces::{FaceAnalysis, FaceRequest, analyze};
 use crate::runtime::{MlError, MlResult, Runtime};
-use crate::{hub, image, protocol};
+use crate::{clip, hub, image, protocol};
 
 #[async_trait]
 pub trait MachineLearning: Send + Sync + 'static {
@@ -20,6 +20,22 @@ pub trait MachineLearning: Send + Sync + 'static {
 
     /// Detects and embeds the faces of an encoded image (JPEG, PNG, WebP, …).
     async fn detect_faces(&self, image: Vec<u8>, request: &FaceRequest) -> MlResult<FaceAnalysis>;
+
+    /// Whether this CLIP model can embed images and text now (in-process: its files are
+    /// here, or their download starts once).
+    fn clip_ready(&self, model: &str) -> bool;
+
+    /// The CLIP embedding of an encoded image (unit length).
+    async fn encode_image(&self, image: Vec<u8>, model: &str) -> MlResult<Vec<f32>>;
+
+    /// The CLIP embedding of a search text (unit length). `language` matters only to
+    /// multilingual models; it travels in the request as Immich sends it.
+    async fn encode_text(
+        &self,
+        text: &str,
+        model: &str,
+        language: Option<&str>,
+    ) -> MlResult<Vec<f32>>;
 }
 
 /// Machine learning in this process, on the loaded runtime.
@@ -53,6 +69,17 @@ impl LocalMl {
 
     /// Fetches a missing face model in the background, at most once per model and process.
     fn start_download(&self, model: &str) {
+        self.start_download_parts(model, &["detection", "recognition"], "facial recognition");
+    }
+
+    /// Fetches `parts` of a missing model in the background, at most once per model and
+    /// process; `feature` names what stays off until then.
+    fn start_download_parts(
+        &self,
+        model: &str,
+        parts: &'static [&'static str],
+        feature: &'static str,
+    ) {
         let Some(hub_url) = self.runtime.config().hub_url.clone() else {
             return;
         };
@@ -73,14 +100,12 @@ impl LocalMl {
         tracing::warn!(
             model,
             hub = hub_url,
-            "face model missing: facial recognition is off until it is downloaded"
+            "model missing: {feature} is off until it is downloaded"
         );
         handle.spawn(async move {
-            match hub::download_model(&http, &hub_url, &dir, &model, &["detection", "recognition"])
-                .await
-            {
-                Ok(_) => tracing::info!(model, "face model downloaded: facial recognition is on"),
-                Err(e) => tracing::warn!(model, "facial recognition stays off: {e}"),
+            match hub::download_model(&http, &hub_url, &dir, &model, parts).await {
+                Ok(_) => tracing::info!(model, "model downloaded: {feature} is on"),
+                Err(e) => tracing::warn!(model, "{feature} stays off: {e}"),
             }
         });
     }
@@ -106,6 +131,47 @@ impl MachineLearning for LocalMl {
         .await
         .map_err(|e| MlError::Inference(format!("face analysis crashed: {e}")))?
     }
+
+    fn clip_ready(&self, model: &str) -> bool {
+        if clip::required_files(&self.runtime, model)
+            .iter()
+            .all(|f| f.is_file())
+        {
+            return true;
+        }
+        self.start_download_parts(model, &[clip::VISUAL, clip::TEXTUAL], "smart search");
+        false
+    }
+
+    async fn encode_image(&self, bytes: Vec<u8>, model: &str) -> MlResult<Vec<f32>> {
+        let runtime = self.runtime.clone();
+        let model = model.to_string();
+        tokio::task::spawn_blocking(move || {
+            let decoded = image::decode(&bytes)?;
+            clip::encode_image(&runtime, &decoded, &model)
+        })
+        .await
+        .map_err(|e| MlError::Inference(format!("image encoding crashed: {e}")))?
+    }
+
+    async fn encode_text(
+        &self,
+        text: &str,
+        model: &str,
+        _language: Option<&str>,
+    ) -> MlResult<Vec<f32>> {
+        let runtime = self.runtime.clone();
+        let (text, model) = (text.to_string(), model.to_string());
+        tokio::task::spawn_blocking(move || clip::encode_text(&runtime, &text, &model))
+            .await
+            .map_err(|e| MlError::Inference(format!("text encoding crashed: {e}")))?
+    }
+}
+
+/// What a predict request carries besides `entries`.
+enum PredictInput {
+    Image(Vec<u8>),
+    Text(String),
 }
 
 /// ML services reached over HTTP, tried in the configured order.
@@ -134,14 +200,25 @@ impl RemoteMl {
     /// cannot be reached, times out or fails (5xx) passes the turn on; a 4xx answer is about
     /// the request, so it is final.
     async fn predict(&self, entries: String, image: Vec<u8>) -> MlResult<serde_json::Value> {
+        self.predict_input(entries, PredictInput::Image(image))
+            .await
+    }
+
+    async fn predict_input(
+        &self,
+        entries: String,
+        input: PredictInput,
+    ) -> MlResult<serde_json::Value> {
         let mut failures = Vec::new();
         for url in &self.urls {
-            let form = reqwest::multipart::Form::new()
-                .text("entries", entries.clone())
-                .part(
+            let form = reqwest::multipart::Form::new().text("entries", entries.clone());
+            let form = match &input {
+                PredictInput::Image(image) => form.part(
                     "image",
                     reqwest::multipart::Part::bytes(image.clone()).file_name("image"),
-                );
+                ),
+                PredictInput::Text(text) => form.text("text", text.clone()),
+            };
             let response = match self
                 .http
                 .post(format!("{url}/predict"))
@@ -195,5 +272,31 @@ impl MachineLearning for RemoteMl {
     async fn detect_faces(&self, image: Vec<u8>, request: &FaceRequest) -> MlResult<FaceAnalysis> {
         let body = self.predict(protocol::face_entries(request), image).await?;
         protocol::parse_face_response(&body)
+    }
+
+    fn clip_ready(&self, _model: &str) -> bool {
+        !self.urls.is_empty()
+    }
+
+    async fn encode_image(&self, image: Vec<u8>, model: &str) -> MlResult<Vec<f32>> {
+        let body = self
+            .predict(protocol::clip_visual_entries(model), image)
+            .await?;
+        protocol::parse_clip_response(&body)
+    }
+
+    async fn encode_text(
+        &self,
+        text: &str,
+        model: &str,
+        language: Option<&str>,
+    ) -> MlResult<Vec<f32>> {
+        let body = self
+            .predict_input(
+                protocol::clip_textual_entries(model, language),
+                PredictInput::Text(text.to_string()),
+            )
+            .await?;
+        protocol::parse_clip_response(&body)
     }
 }

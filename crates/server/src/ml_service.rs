@@ -28,11 +28,11 @@ pub fn ml_router(ml: Arc<dyn MachineLearning>) -> Router {
         .with_state(ml)
 }
 
-fn detail(status: StatusCode, message: impl Into<String>) -> Response {
+pub(crate) fn detail(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({ "detail": message.into() }))).into_response()
 }
 
-fn ml_error(e: MlError) -> Response {
+pub(crate) fn ml_error(e: MlError) -> Response {
     let status = match e {
         MlError::BadRequest(_) | MlError::Image(_) => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
@@ -73,14 +73,26 @@ async fn predict(State(ml): State<Arc<dyn MachineLearning>>, mut form: Multipart
             "Either image or text must be provided",
         );
     }
-    if let Some(task) = entries
-        .keys()
-        .find(|t| t.as_str() != protocol::TASK_FACIAL_RECOGNITION)
-    {
+    if let Some(task) = entries.keys().find(|t| {
+        t.as_str() != protocol::TASK_FACIAL_RECOGNITION && t.as_str() != protocol::TASK_CLIP
+    }) {
         return detail(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!("task {task} is not available on this service"),
         );
+    }
+    let clip = match protocol::clip_request(&entries) {
+        Ok(clip) => clip,
+        Err(e) => return ml_error(e),
+    };
+    if let Some(clip) = clip {
+        if entries.len() > 1 {
+            return detail(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "clip cannot be combined with other tasks here",
+            );
+        }
+        return crate::ml_clip::predict(ml.as_ref(), clip, image, text).await;
     }
     let request = match protocol::face_request(&entries) {
         Ok(Some(request)) => request,

@@ -53,11 +53,16 @@ fn push_owner_scope(c: &mut Conditions, owner_id: Uuid, partner_ids: &[Uuid]) {
     });
 }
 
-fn search_conditions(s: &AssetSearch) -> Conditions {
+pub(crate) fn search_conditions(s: &AssetSearch) -> Conditions {
     let mut c = Conditions::default();
     push_owner_scope(&mut c, s.owner_id, &s.partner_ids);
     if let Some(id) = s.id {
         c.push("a.id = ?", Arg::Text(id.to_string()));
+    }
+    match s.ids.as_deref() {
+        Some([]) => c.push_plain("1 = 0"),
+        Some(list) => c.push_list("a.id IN (?)", ids(list)),
+        None => {}
     }
     if !s.album_ids.is_empty() {
         let n = s.album_ids.len();
@@ -227,6 +232,22 @@ impl SqlStore {
             .map_err(db_err)?
             .iter()
             .map(asset_from_row)
+            .collect()
+    }
+
+    /// The ids `s` finds, unordered and unpaged (smart search narrows `s` by `ids` first).
+    pub(crate) async fn search_ids_impl(&self, s: &AssetSearch) -> StoreResult<Vec<Uuid>> {
+        let c = search_conditions(s);
+        let sql = format!(
+            "SELECT a.id FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id{}",
+            c.where_sql()
+        );
+        c.bind(sqlx::query(AssertSqlSafe(sql)))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| get_uuid(r, "id"))
             .collect()
     }
 

@@ -7,6 +7,7 @@ mod error;
 pub mod faces;
 pub mod records;
 mod repos;
+pub mod smart_search;
 
 use std::sync::Arc;
 
@@ -32,5 +33,7 @@ pub struct Store {
     pub people: Arc<dyn faces::PersonRepo>,
     pub faces: Arc<dyn faces::FaceRepo>,
     pub face_search: Arc<dyn faces::FaceSearchRepo>,
+    pub smart_search: Arc<dyn smart_search::SmartSearchRepo>,
+    pub duplicates: Arc<dyn smart_search::DuplicateRepo>,
     pub notifications: Arc<dyn NotificationRepo>,
 }

@@ -119,6 +119,8 @@ pub struct AssetRecord {
     pub thumbhash: Option<Vec<u8>>,
     pub metadata_extracted_at: Option<DateTime<Utc>>,
     pub live_photo_video_id: Option<Uuid>,
+    /// The near-duplicate group the asset is in.
+    pub duplicate_id: Option<Uuid>,
     pub exif: ExifRecord,
     /// The EXIF fields the user edited; metadata extraction leaves them as they are.
     pub locked_properties: LockedProperties,
@@ -423,6 +425,8 @@ pub struct AssetSearch {
     /// Partners whose libraries are searched too; only what they keep on their timeline.
     pub partner_ids: Vec<Uuid>,
     pub id: Option<Uuid>,
+    /// Only these assets (smart search narrows its candidates with this).
+    pub ids: Option<Vec<Uuid>>,
     /// Assets in every one of these albums.
     pub album_ids: Vec<Uuid>,
     pub not_in_album: bool,

@@ -1,9 +1,11 @@
 //! Background processing of assets: what each queue does with a job.
 
+pub mod duplicates;
 pub mod faces;
 pub mod metadata;
 mod motion_photo;
 pub mod sidecar;
+pub mod smart_search;
 pub mod thumbnails;
 pub mod video;
 
@@ -57,6 +59,16 @@ pub fn register(workers: Workers, domain: &Domain) -> Workers {
             Queue::FacialRecognition,
             faces::recognize_handler(domain),
             Queue::FacialRecognition.default_concurrency(),
+        )
+        .handle(
+            Queue::SmartSearch,
+            smart_search::handler(domain),
+            Queue::SmartSearch.default_concurrency(),
+        )
+        .handle(
+            Queue::DuplicateDetection,
+            duplicates::handler(domain),
+            Queue::DuplicateDetection.default_concurrency(),
         )
         .limits(Arc::new(ConfiguredConcurrency(domain.clone())))
 }

@@ -59,11 +59,6 @@ pub(crate) fn search_conditions(s: &AssetSearch) -> Conditions {
     if let Some(id) = s.id {
         c.push("a.id = ?", Arg::Text(id.to_string()));
     }
-    match s.ids.as_deref() {
-        Some([]) => c.push_plain("1 = 0"),
-        Some(list) => c.push_list("a.id IN (?)", ids(list)),
-        None => {}
-    }
     if !s.album_ids.is_empty() {
         let n = s.album_ids.len();
         c.push_list(
@@ -235,15 +230,34 @@ impl SqlStore {
             .collect()
     }
 
-    /// The ids `s` finds, unordered and unpaged (smart search narrows `s` by `ids` first).
-    pub(crate) async fn search_ids_impl(&self, s: &AssetSearch) -> StoreResult<Vec<Uuid>> {
-        let c = search_conditions(s);
+    /// Of `candidates`, the ids `s` finds, unordered and unpaged (smart search's filter).
+    /// The candidates drive the query (`CROSS JOIN` fixes SQLite's join order): without
+    /// statistics SQLite would rather scan the owner's index than look up a few ids.
+    pub(crate) async fn filter_ids_impl(
+        &self,
+        s: &AssetSearch,
+        candidates: &[Uuid],
+    ) -> StoreResult<Vec<Uuid>> {
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut c = search_conditions(s);
+        c.push_plain("a.id = c.id");
+        let first = c.next_param();
+        let values: Vec<String> = (first..first + candidates.len())
+            .map(|n| format!("(${n})"))
+            .collect();
         let sql = format!(
-            "SELECT a.id FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id{}",
+            "WITH c(id) AS (VALUES {}) SELECT a.id FROM c CROSS JOIN assets a \
+             LEFT JOIN asset_exif e ON e.asset_id = a.id{}",
+            values.join(", "),
             c.where_sql()
         );
-        c.bind(sqlx::query(AssertSqlSafe(sql)))
-            .fetch_all(&self.pool)
+        let mut q = c.bind(sqlx::query(AssertSqlSafe(sql)));
+        for id in candidates {
+            q = q.bind(id.to_string());
+        }
+        q.fetch_all(&self.pool)
             .await
             .map_err(db_err)?
             .iter()

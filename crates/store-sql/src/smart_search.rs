@@ -114,11 +114,7 @@ impl SqlSmartSearch {
     async fn filter_ids(&self, search: &AssetSearch, ids: &[Uuid]) -> StoreResult<HashSet<Uuid>> {
         let mut found = HashSet::new();
         for chunk in ids.chunks(CHUNK) {
-            let narrowed = AssetSearch {
-                ids: Some(chunk.to_vec()),
-                ..search.clone()
-            };
-            found.extend(self.sql.search_ids_impl(&narrowed).await?);
+            found.extend(self.sql.filter_ids_impl(search, chunk).await?);
         }
         Ok(found)
     }

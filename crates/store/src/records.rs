@@ -425,8 +425,6 @@ pub struct AssetSearch {
     /// Partners whose libraries are searched too; only what they keep on their timeline.
     pub partner_ids: Vec<Uuid>,
     pub id: Option<Uuid>,
-    /// Only these assets (smart search narrows its candidates with this).
-    pub ids: Option<Vec<Uuid>>,
     /// Assets in every one of these albums.
     pub album_ids: Vec<Uuid>,
     pub not_in_album: bool,

@@ -5,8 +5,10 @@
 //! fallback), and PostgreSQL with pgvector when SHOEBOX_TEST_PGVECTOR_URL is set
 //! (scripts/pgvector-server.sh starts one; HNSW index, exact re-check is pgvector's).
 //!
-//!   cargo bench -p shoebox-tests --bench smart_search             # 100,000 embeddings
-//!   SMART_SEARCH_ASSETS=20000 cargo bench -p shoebox-tests --bench smart_search
+//!   cargo bench -p shoebox-store-sql --bench smart_search             # 100,000 embeddings
+//!   SMART_SEARCH_ASSETS=20000 cargo bench -p shoebox-store-sql --bench smart_search
+//!
+//! PostgreSQL: SHOEBOX_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 
 use std::time::{Duration, Instant};
 
@@ -14,7 +16,6 @@ use chrono::Utc;
 use shoebox_store::Store;
 use shoebox_store::faces::embedding_to_bytes;
 use shoebox_store::records::AssetSearch;
-use shoebox_tests::{Backend, TestDatabase};
 use sqlx::{AnyPool, AssertSqlSafe, Connection};
 use uuid::Uuid;
 
@@ -78,11 +79,17 @@ async fn generate(url: &str, owner: Uuid, n: usize, pgvector: bool) {
                 let day = 1 + i % 28;
                 // Every tenth photo is archived: the scope and filters have work to do.
                 let visibility = if i % 10 == 0 { "archive" } else { "timeline" };
+                // The checksum is bytes: each backend writes a hex literal its own way.
+                let hex = format!("{i:040x}");
+                let checksum = if url.starts_with("postgres") {
+                    format!("decode('{hex}', 'hex')")
+                } else {
+                    format!("X'{hex}'")
+                };
                 format!(
                     "('{id}', '{owner}', '', 'bench', 'IMAGE', '{owner}/{id}.jpg', 'IMG_{i}.jpg', \
-                     '{hex}', 1000, '2024-06-{day:02}T12:00:00.000Z', '2024-06-{day:02}T12:00:00.000Z', \
-                     '2024-06-{day:02}T12:00:00.000', '{visibility}', '{now}', '{now}')",
-                    hex = format_args!("{:040x}", i)
+                     {checksum}, 1000, '2024-06-{day:02}T12:00:00.000Z', '2024-06-{day:02}T12:00:00.000Z', \
+                     '2024-06-{day:02}T12:00:00.000', '{visibility}', '{now}', '{now}')"
                 )
             })
             .collect();
@@ -224,62 +231,86 @@ async fn bench(label: &str, store: &Store, owner: Uuid) {
     .await;
 }
 
+/// A fresh database on the PostgreSQL server at `admin`: (name, URL).
+async fn create_database(admin: &str) -> (String, String) {
+    let db = format!("shoebox_bench_{}", Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(admin)
+        .await
+        .expect("PostgreSQL for the benchmark answers");
+    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {db}")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
+    (db.clone(), format!("{base}/{db}"))
+}
+
+async fn drop_database(admin: &str, db: &str) {
+    if let Ok(mut conn) = sqlx::PgConnection::connect(admin).await {
+        let _ = sqlx::raw_sql(AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
+        )))
+        .execute(&mut conn)
+        .await;
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let n: usize = std::env::var("SMART_SEARCH_ASSETS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let db = TestDatabase::open(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("bench.db").display()
+    );
+    let pg_admin = std::env::var("SHOEBOX_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let mut runs: Vec<(&str, String, Option<(String, String)>)> =
+        vec![("SQLite (memory index)", sqlite, None)];
+    let (db, url) = create_database(&pg_admin).await;
+    runs.push((
+        "PostgreSQL (memory fallback)",
+        url,
+        Some((pg_admin.clone(), db)),
+    ));
+    match std::env::var("SHOEBOX_TEST_PGVECTOR_URL") {
+        Ok(admin) => {
+            let (db, url) = create_database(&admin).await;
+            runs.push(("PostgreSQL (pgvector)", url, Some((admin, db))));
+        }
+        Err(_) => println!(
+            "pgvector: skipped (SHOEBOX_TEST_PGVECTOR_URL unset; see scripts/pgvector-server.sh)"
+        ),
+    }
+    for (label, url, created) in runs {
+        let pgvector = label.contains("pgvector");
+        // The store makes the schema (and pgvector's table); for pgvector the 512-d column
+        // and its index, which the first upsert would make, are made here in bulk.
+        let store = shoebox_store_sql::open(&url).await.expect("store opens");
+        if pgvector {
+            let pool = AnyPool::connect(&url).await.unwrap();
+            sqlx::query("ALTER TABLE smart_search_vectors ALTER COLUMN embedding TYPE vector(512)")
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        drop(store);
         let owner = Uuid::new_v4();
         let t = Instant::now();
-        generate(&db.url, owner, n, false).await;
+        generate(&url, owner, n, pgvector).await;
         println!(
-            "{backend:?}: generated {n} assets and embeddings in {:.1} s",
+            "{label}: generated {n} assets and embeddings in {:.1} s",
             t.elapsed().as_secs_f64()
         );
-        bench(&format!("{backend:?}"), &db.store, owner).await;
+        // Opened again, as a server starting on an existing library.
+        let store = shoebox_store_sql::open(&url).await.expect("store opens");
+        bench(label, &store, owner).await;
+        drop(store);
+        if let Some((admin, db)) = created {
+            drop_database(&admin, &db).await;
+        }
     }
-    let Ok(admin) = std::env::var("SHOEBOX_TEST_PGVECTOR_URL") else {
-        println!(
-            "pgvector: skipped (SHOEBOX_TEST_PGVECTOR_URL unset; see scripts/pgvector-server.sh)"
-        );
-        return;
-    };
-    let db = format!("shoebox_bench_{}", Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(&admin)
-        .await
-        .expect("pgvector server");
-    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {db}")))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-    let url = format!("{base}/{db}");
-    // The store makes the schema (and pgvector's table); the 512-d column and its index are
-    // what the first upsert would make, done here in bulk.
-    shoebox_store_sql::open(&url).await.expect("store opens");
-    {
-        let pool = AnyPool::connect(&url).await.unwrap();
-        sqlx::query("ALTER TABLE smart_search_vectors ALTER COLUMN embedding TYPE vector(512)")
-            .execute(&pool)
-            .await
-            .unwrap();
-    }
-    let owner = Uuid::new_v4();
-    let t = Instant::now();
-    generate(&url, owner, n, true).await;
-    println!(
-        "pgvector: generated {n} assets and embeddings in {:.1} s",
-        t.elapsed().as_secs_f64()
-    );
-    let store = shoebox_store_sql::open(&url).await.expect("store opens");
-    bench("pgvector", &store, owner).await;
-    drop(store);
-    let _ = sqlx::raw_sql(AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
-    )))
-    .execute(&mut conn)
-    .await;
 }

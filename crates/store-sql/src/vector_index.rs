@@ -137,8 +137,8 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
         .map(|(x, y)| x * y)
         .sum();
     for (x, y) in a_chunks.zip(b_chunks) {
-        for i in 0..LANES {
-            sums[i] += x[i] * y[i];
+        for ((s, a), b) in sums.iter_mut().zip(x).zip(y) {
+            *s += a * b;
         }
     }
     sums.iter().sum::<f32>() + tail

@@ -172,13 +172,13 @@ pub fn image_tensor(rgb: &[u8], w: usize, h: usize, config: &PreprocessConfig) -
         for x in 0..size {
             let (sx, sy) = (left + x as isize, top + y as isize);
             let inside = sx >= 0 && sy >= 0 && (sx as usize) < rw && (sy as usize) < rh;
-            for c in 0..3 {
+            for (c, (mean, std)) in config.mean.iter().zip(&config.std).enumerate() {
                 let v = if inside {
                     f32::from(resized[(sy as usize * rw + sx as usize) * 3 + c]) / 255.0
                 } else {
                     0.0
                 };
-                out[c * plane + y * size + x] = (v - config.mean[c]) / config.std[c];
+                out[c * plane + y * size + x] = (v - mean) / std;
             }
         }
     }
@@ -225,12 +225,15 @@ pub fn resize(rgb: &[u8], w: usize, h: usize, nw: usize, nh: usize, filter: Filt
                 let mut acc = [0f32; 3];
                 for (k, wt) in weights.iter().enumerate() {
                     let p = (start + k) * 3;
-                    for c in 0..3 {
-                        acc[c] += f32::from(row[p + c]) * wt;
+                    for (a, v) in acc.iter_mut().zip(&row[p..p + 3]) {
+                        *a += f32::from(*v) * wt;
                     }
                 }
-                for c in 0..3 {
-                    out[(y * nw + x) * 3 + c] = clamp_u8(acc[c]);
+                for (o, a) in out[(y * nw + x) * 3..(y * nw + x) * 3 + 3]
+                    .iter_mut()
+                    .zip(acc)
+                {
+                    *o = clamp_u8(a);
                 }
             }
         }

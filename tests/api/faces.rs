@@ -176,7 +176,7 @@ async fn the_ml_service_answers_immichs_protocol() {
         ),
         (
             predict_form(
-                r#"{"clip":{"textual":{"modelName":"ViT-B-32__openai"}}}"#,
+                r#"{"no-such-task":{"textual":{"modelName":"ViT-B-32__openai"}}}"#,
                 None,
                 Some("a dog"),
             ),

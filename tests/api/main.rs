@@ -23,6 +23,7 @@ mod server;
 mod sessions;
 mod shared_links;
 mod sidecars;
+mod smart_search;
 mod stacks;
 mod system_config;
 mod tags;

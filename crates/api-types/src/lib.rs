@@ -13,6 +13,7 @@ pub mod assets;
 pub mod auth;
 pub mod common;
 pub mod download;
+pub mod duplicates;
 pub mod error;
 pub mod licenses;
 pub mod map;

@@ -296,3 +296,25 @@ pub struct SearchResponseDto {
     pub albums: SearchAlbumResponseDto,
     pub assets: SearchAssetResponseDto,
 }
+
+/// `POST /search/smart`: a text (`query`) or an asset's picture (`queryAssetId`) to rank by.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SmartSearchDto {
+    #[serde(flatten)]
+    pub filter: SearchFilterDto,
+    #[serde(default)]
+    pub query: Option<String>,
+    #[serde(default)]
+    pub query_asset_id: Option<Uuid>,
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub page: Option<i64>,
+    #[serde(default)]
+    pub size: Option<i64>,
+    #[serde(default)]
+    pub with_deleted: Option<bool>,
+    #[serde(default)]
+    pub with_exif: Option<bool>,
+}

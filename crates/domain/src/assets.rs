@@ -235,6 +235,7 @@ impl Domain {
             thumbhash: None,
             metadata_extracted_at: None,
             live_photo_video_id: None,
+            duplicate_id: None,
             exif: ExifRecord::default(),
             locked_properties: LockedProperties::NONE,
         };

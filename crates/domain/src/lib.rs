@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod assets;
 pub mod auth;
 pub mod downloads;
+pub mod duplicates;
 mod error;
 pub mod map;
 pub mod memories;
@@ -21,6 +22,7 @@ mod secrets;
 pub mod server_info;
 pub mod sessions;
 pub mod shared_links;
+pub mod smart_search;
 pub mod stacks;
 pub mod storage;
 pub mod system_config;
@@ -53,6 +55,8 @@ pub struct Domain {
     system_config_cache: Arc<system_config::SystemConfigCache>,
     /// Machine learning, in this process or over HTTP; `None` when it is off.
     pub ml: Option<Arc<dyn shoebox_ml::MachineLearning>>,
+    /// Recent smart-search text embeddings.
+    embedding_cache: Arc<smart_search::EmbeddingCache>,
 }
 
 impl Domain {
@@ -65,6 +69,7 @@ impl Domain {
                 .with_nice(shoebox_jobs::BACKGROUND_NICE),
             system_config_cache: Arc::default(),
             ml: None,
+            embedding_cache: Arc::default(),
         }
     }
 

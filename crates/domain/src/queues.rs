@@ -136,6 +136,8 @@ impl Domain {
             Queue::FaceDetection => return self.start_face_detection(force).await,
             Queue::FacialRecognition => return self.start_facial_recognition(force).await,
             Queue::Ocr => return self.start_ocr(force).await,
+            Queue::SmartSearch => return self.start_smart_search(force).await,
+            Queue::DuplicateDetection => return self.start_duplicate_detection(force).await,
             _ => {}
         }
         let missing = !force;

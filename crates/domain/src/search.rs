@@ -39,7 +39,11 @@ impl Domain {
     /// Whose assets the caller searches, set on `search`. Locked assets are found only when
     /// asked for by visibility (Immich also wants a PIN-unlocked session for that; Shoebox has
     /// no PIN codes yet).
-    async fn scope_search(&self, auth: &AuthContext, search: &mut AssetSearch) -> DomainResult<()> {
+    pub(crate) async fn scope_search(
+        &self,
+        auth: &AuthContext,
+        search: &mut AssetSearch,
+    ) -> DomainResult<()> {
         search.owner_id = auth.user_id();
         search.partner_ids = self.timeline_partner_ids(auth).await?;
         Ok(())

@@ -1332,11 +1332,23 @@ impl Domain {
     /// once in this process (job concurrency included).
     pub async fn update_system_config(&self, config: SystemConfig) -> DomainResult<SystemConfig> {
         config.validate()?;
+        let previous_clip = self
+            .current_system_config()
+            .await?
+            .machine_learning
+            .clip
+            .model_name
+            .clone();
         let _writing = self.system_config_cache.writes.lock().await;
         self.store
             .system
             .set_metadata(STORE_KEY, &to_overrides(&config))
             .await?;
+        // Another CLIP model's embeddings live in another space: the old ones must go (and be
+        // made again by starting the smartSearch queue), as Immich does.
+        if previous_clip != config.machine_learning.clip.model_name {
+            self.store.smart_search.clear().await?;
+        }
         self.system_config_cache.set(Arc::new(config.clone()));
         // Idle workers re-read their queue's concurrency when woken.
         self.job_wake.notify_waiters();

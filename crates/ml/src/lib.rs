@@ -7,9 +7,11 @@
 //! - [`image`]: decoding and the pixel work models need.
 //! - [`faces`]: SCRFD detection, alignment, ArcFace-layout recognition.
 //! - [`ocr`]: PP-OCR text detection and recognition.
+//! - [`clip`]: CLIP image and text embeddings (smart search, duplicates), its tokenizer.
 //! - [`protocol`]: the wire format of `POST /predict`.
 //! - [`service`]: what the server calls, in-process or over HTTP with failover.
 
+pub mod clip;
 pub mod config;
 pub mod faces;
 pub mod hub;

@@ -17,6 +17,8 @@ pub const TASK_CLIP: &str = "clip";
 pub const TASK_OCR: &str = "ocr";
 pub const TYPE_DETECTION: &str = "detection";
 pub const TYPE_RECOGNITION: &str = "recognition";
+pub const TYPE_VISUAL: &str = "visual";
+pub const TYPE_TEXTUAL: &str = "textual";
 
 mod ocr;
 pub use ocr::{ocr_entries, ocr_json, ocr_request, ocr_response, parse_ocr_response};
@@ -117,6 +119,81 @@ pub fn face_response(analysis: &FaceAnalysis) -> Value {
     })
 }
 
+/// The `entries` of an image-embedding request.
+pub fn clip_visual_entries(model: &str) -> String {
+    json!({ TASK_CLIP: { TYPE_VISUAL: { "modelName": model } } }).to_string()
+}
+
+/// The `entries` of a text-embedding request; Immich sends the language as an option.
+pub fn clip_textual_entries(model: &str, language: Option<&str>) -> String {
+    let mut entry = json!({ "modelName": model });
+    if let Some(language) = language {
+        entry["options"] = json!({ "language": language });
+    }
+    json!({ TASK_CLIP: { TYPE_TEXTUAL: entry } }).to_string()
+}
+
+/// A CLIP request: which side of which model.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClipRequest {
+    Visual {
+        model: String,
+    },
+    Textual {
+        model: String,
+        language: Option<String>,
+    },
+}
+
+/// The CLIP request in `entries`, if it has one (one side per request, as Immich sends).
+pub fn clip_request(entries: &Entries) -> MlResult<Option<ClipRequest>> {
+    let Some(models) = entries.get(TASK_CLIP) else {
+        return Ok(None);
+    };
+    match (models.get(TYPE_VISUAL), models.get(TYPE_TEXTUAL)) {
+        (Some(visual), None) => Ok(Some(ClipRequest::Visual {
+            model: visual.model_name.clone(),
+        })),
+        (None, Some(textual)) => Ok(Some(ClipRequest::Textual {
+            model: textual.model_name.clone(),
+            language: textual
+                .options
+                .get("language")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        })),
+        _ => Err(MlError::BadRequest(format!(
+            "Task {TASK_CLIP} needs exactly one of {TYPE_VISUAL} or {TYPE_TEXTUAL}"
+        ))),
+    }
+}
+
+/// The `clip` part of a response: the embedding as a JSON array in a string, as Immich's
+/// service writes it.
+pub fn clip_json(embedding: &[f32]) -> Value {
+    Value::String(serde_json::to_string(embedding).unwrap_or_default())
+}
+
+/// Reads the embedding of a CLIP response; anything malformed is an error.
+pub fn parse_clip_response(body: &Value) -> MlResult<Vec<f32>> {
+    let garbage = |what: &str| MlError::Remote(format!("malformed response: {what}"));
+    let embedding: Vec<f32> = match body.get(TASK_CLIP) {
+        Some(Value::String(s)) => serde_json::from_str(s).map_err(|_| garbage("clip embedding"))?,
+        Some(array @ Value::Array(_)) => {
+            serde_json::from_value(array.clone()).map_err(|_| garbage("clip embedding"))?
+        }
+        _ => return Err(garbage(TASK_CLIP)),
+    };
+    if embedding.is_empty() || embedding.iter().any(|v| !v.is_finite()) {
+        return Err(garbage("clip embedding"));
+    }
+    let norm = embedding.iter().map(|v| v * v).sum::<f32>().sqrt();
+    if norm == 0.0 {
+        return Err(garbage("clip embedding is all zeros"));
+    }
+    Ok(embedding.iter().map(|v| v / norm).collect())
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct WireFace {
@@ -208,6 +285,50 @@ mod tests {
         let body = face_response(&analysis);
         assert!(body[TASK_FACIAL_RECOGNITION][0]["embedding"].is_string());
         assert_eq!(parse_face_response(&body).unwrap(), analysis);
+    }
+
+    #[test]
+    fn clip_requests_round_trip_through_entries() {
+        let entries = parse_entries(&clip_visual_entries("ViT-B-32__openai")).unwrap();
+        assert_eq!(
+            clip_request(&entries).unwrap(),
+            Some(ClipRequest::Visual {
+                model: "ViT-B-32__openai".into()
+            })
+        );
+        let text = clip_textual_entries("ViT-B-32__openai", Some("de"));
+        assert_eq!(
+            serde_json::from_str::<Value>(&text).unwrap(),
+            json!({"clip": {"textual": {"modelName": "ViT-B-32__openai", "options": {"language": "de"}}}})
+        );
+        assert_eq!(
+            clip_request(&parse_entries(&text).unwrap()).unwrap(),
+            Some(ClipRequest::Textual {
+                model: "ViT-B-32__openai".into(),
+                language: Some("de".into())
+            })
+        );
+        let both =
+            parse_entries(r#"{"clip":{"visual":{"modelName":"a"},"textual":{"modelName":"a"}}}"#)
+                .unwrap();
+        assert!(clip_request(&both).is_err());
+    }
+
+    #[test]
+    fn clip_responses_carry_the_embedding_as_a_string() {
+        let body = json!({ TASK_CLIP: clip_json(&[0.6, 0.8]) });
+        assert!(body[TASK_CLIP].is_string());
+        assert_eq!(parse_clip_response(&body).unwrap(), vec![0.6, 0.8]);
+        for garbage in [
+            json!({}),
+            json!({"clip": "not json"}),
+            json!({"clip": "[]"}),
+            json!({"clip": "[0, 0]"}),
+            json!({"clip": {"x": 1}}),
+            json!({"clip": "[1, \"a\"]"}),
+        ] {
+            assert!(parse_clip_response(&garbage).is_err(), "{garbage}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use crate::faces::{FaceAnalysis, FaceRequest, analyze};
 use crate::ocr::{OcrAnalysis, OcrRequest};
 use crate::runtime::{MlError, MlResult, Runtime};
-use crate::{hub, image, protocol};
+use crate::{clip, hub, image, protocol};
 
 #[async_trait]
 pub trait MachineLearning: Send + Sync + 'static {
@@ -28,6 +28,22 @@ pub trait MachineLearning: Send + Sync + 'static {
 
     /// Finds and reads the text of an encoded image.
     async fn ocr(&self, image: Vec<u8>, request: &OcrRequest) -> MlResult<OcrAnalysis>;
+
+    /// Whether this CLIP model can embed images and text now (in-process: its files are
+    /// here, or their download starts once).
+    fn clip_ready(&self, model: &str) -> bool;
+
+    /// The CLIP embedding of an encoded image (unit length).
+    async fn encode_image(&self, image: Vec<u8>, model: &str) -> MlResult<Vec<f32>>;
+
+    /// The CLIP embedding of a search text (unit length). `language` matters only to
+    /// multilingual models; it travels in the request as Immich sends it.
+    async fn encode_text(
+        &self,
+        text: &str,
+        model: &str,
+        language: Option<&str>,
+    ) -> MlResult<Vec<f32>>;
 }
 
 /// The parts of a model pack each task needs.
@@ -135,6 +151,47 @@ impl MachineLearning for LocalMl {
         .await
         .map_err(|e| MlError::Inference(format!("text recognition crashed: {e}")))?
     }
+
+    fn clip_ready(&self, model: &str) -> bool {
+        if clip::required_files(&self.runtime, model)
+            .iter()
+            .all(|f| f.is_file())
+        {
+            return true;
+        }
+        self.start_download(model, &[clip::VISUAL, clip::TEXTUAL], "smart search");
+        false
+    }
+
+    async fn encode_image(&self, bytes: Vec<u8>, model: &str) -> MlResult<Vec<f32>> {
+        let runtime = self.runtime.clone();
+        let model = model.to_string();
+        tokio::task::spawn_blocking(move || {
+            let decoded = image::decode(&bytes)?;
+            clip::encode_image(&runtime, &decoded, &model)
+        })
+        .await
+        .map_err(|e| MlError::Inference(format!("image encoding crashed: {e}")))?
+    }
+
+    async fn encode_text(
+        &self,
+        text: &str,
+        model: &str,
+        _language: Option<&str>,
+    ) -> MlResult<Vec<f32>> {
+        let runtime = self.runtime.clone();
+        let (text, model) = (text.to_string(), model.to_string());
+        tokio::task::spawn_blocking(move || clip::encode_text(&runtime, &text, &model))
+            .await
+            .map_err(|e| MlError::Inference(format!("text encoding crashed: {e}")))?
+    }
+}
+
+/// What a predict request carries besides `entries`.
+enum PredictInput {
+    Image(Vec<u8>),
+    Text(String),
 }
 
 /// ML services reached over HTTP, tried in the configured order.
@@ -163,14 +220,25 @@ impl RemoteMl {
     /// cannot be reached, times out or fails (5xx) passes the turn on; a 4xx answer is about
     /// the request, so it is final.
     async fn predict(&self, entries: String, image: Vec<u8>) -> MlResult<serde_json::Value> {
+        self.predict_input(entries, PredictInput::Image(image))
+            .await
+    }
+
+    async fn predict_input(
+        &self,
+        entries: String,
+        input: PredictInput,
+    ) -> MlResult<serde_json::Value> {
         let mut failures = Vec::new();
         for url in &self.urls {
-            let form = reqwest::multipart::Form::new()
-                .text("entries", entries.clone())
-                .part(
+            let form = reqwest::multipart::Form::new().text("entries", entries.clone());
+            let form = match &input {
+                PredictInput::Image(image) => form.part(
                     "image",
                     reqwest::multipart::Part::bytes(image.clone()).file_name("image"),
-                );
+                ),
+                PredictInput::Text(text) => form.text("text", text.clone()),
+            };
             let response = match self
                 .http
                 .post(format!("{url}/predict"))
@@ -233,5 +301,31 @@ impl MachineLearning for RemoteMl {
     async fn ocr(&self, image: Vec<u8>, request: &OcrRequest) -> MlResult<OcrAnalysis> {
         let body = self.predict(protocol::ocr_entries(request), image).await?;
         protocol::parse_ocr_response(&body)
+    }
+
+    fn clip_ready(&self, _model: &str) -> bool {
+        !self.urls.is_empty()
+    }
+
+    async fn encode_image(&self, image: Vec<u8>, model: &str) -> MlResult<Vec<f32>> {
+        let body = self
+            .predict(protocol::clip_visual_entries(model), image)
+            .await?;
+        protocol::parse_clip_response(&body)
+    }
+
+    async fn encode_text(
+        &self,
+        text: &str,
+        model: &str,
+        language: Option<&str>,
+    ) -> MlResult<Vec<f32>> {
+        let body = self
+            .predict_input(
+                protocol::clip_textual_entries(model, language),
+                PredictInput::Text(text.to_string()),
+            )
+            .await?;
+        protocol::parse_clip_response(&body)
     }
 }

@@ -164,7 +164,7 @@ pub fn asset(a: &AssetRecord) -> AssetResponseDto {
         height: a.height,
         duration: a.duration.as_deref().and_then(|d| d.parse().ok()),
         live_photo_video_id: a.live_photo_video_id.map(|id| id.to_string()),
-        duplicate_id: None,
+        duplicate_id: a.duplicate_id.map(|id| id.to_string()),
         exif_info: Some(exif(a)),
         tags: None,
         people: Some(Vec::new()),

@@ -3,6 +3,7 @@
 mod dto;
 mod error;
 mod extract;
+mod ml_clip;
 mod ml_service;
 mod routes;
 mod web;

@@ -28,11 +28,11 @@ pub fn ml_router(ml: Arc<dyn MachineLearning>) -> Router {
         .with_state(ml)
 }
 
-fn detail(status: StatusCode, message: impl Into<String>) -> Response {
+pub(crate) fn detail(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({ "detail": message.into() }))).into_response()
 }
 
-fn ml_error(e: MlError) -> Response {
+pub(crate) fn ml_error(e: MlError) -> Response {
     let status = match e {
         MlError::BadRequest(_) | MlError::Image(_) => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
@@ -73,12 +73,29 @@ async fn predict(State(ml): State<Arc<dyn MachineLearning>>, mut form: Multipart
             "Either image or text must be provided",
         );
     }
-    const TASKS: [&str; 2] = [protocol::TASK_FACIAL_RECOGNITION, protocol::TASK_OCR];
+    const TASKS: [&str; 3] = [
+        protocol::TASK_FACIAL_RECOGNITION,
+        protocol::TASK_OCR,
+        protocol::TASK_CLIP,
+    ];
     if let Some(task) = entries.keys().find(|t| !TASKS.contains(&t.as_str())) {
         return detail(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!("task {task} is not available on this service"),
         );
+    }
+    let clip = match protocol::clip_request(&entries) {
+        Ok(clip) => clip,
+        Err(e) => return ml_error(e),
+    };
+    if let Some(clip) = clip {
+        if entries.len() > 1 {
+            return detail(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "clip cannot be combined with other tasks here",
+            );
+        }
+        return crate::ml_clip::predict(ml.as_ref(), clip, image, text).await;
     }
     let (faces, ocr) = match (
         protocol::face_request(&entries),

@@ -54,7 +54,7 @@ fn push_owner_scope(c: &mut Conditions, owner_id: Uuid, partner_ids: &[Uuid]) {
     });
 }
 
-fn search_conditions(s: &AssetSearch) -> Conditions {
+pub(crate) fn search_conditions(s: &AssetSearch) -> Conditions {
     let mut c = Conditions::default();
     push_owner_scope(&mut c, s.owner_id, &s.partner_ids);
     if let Some(id) = s.id {
@@ -240,6 +240,41 @@ impl SqlStore {
             .map_err(db_err)?
             .iter()
             .map(asset_from_row)
+            .collect()
+    }
+
+    /// Of `candidates`, the ids `s` finds, unordered and unpaged (smart search's filter).
+    /// The candidates drive the query (`CROSS JOIN` fixes SQLite's join order): without
+    /// statistics SQLite would rather scan the owner's index than look up a few ids.
+    pub(crate) async fn filter_ids_impl(
+        &self,
+        s: &AssetSearch,
+        candidates: &[Uuid],
+    ) -> StoreResult<Vec<Uuid>> {
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut c = search_conditions(s);
+        c.push_plain("a.id = c.id");
+        let first = c.next_param();
+        let values: Vec<String> = (first..first + candidates.len())
+            .map(|n| format!("(${n})"))
+            .collect();
+        let sql = format!(
+            "WITH c(id) AS (VALUES {}) SELECT a.id FROM c CROSS JOIN assets a \
+             LEFT JOIN asset_exif e ON e.asset_id = a.id{}",
+            values.join(", "),
+            c.where_sql()
+        );
+        let mut q = c.bind(sqlx::query(AssertSqlSafe(sql)));
+        for id in candidates {
+            q = q.bind(id.to_string());
+        }
+        q.fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| get_uuid(r, "id"))
             .collect()
     }
 

@@ -74,6 +74,7 @@ pub(crate) fn asset_from_row(row: &AnyRow) -> StoreResult<AssetRecord> {
         thumbhash: row.try_get("thumbhash").map_err(db_err)?,
         metadata_extracted_at: get_opt_ts(row, "metadata_extracted_at")?,
         live_photo_video_id: get_opt_uuid(row, "live_photo_video_id")?,
+        duplicate_id: get_opt_uuid(row, "duplicate_id")?,
         exif: exif_from_row(row)?,
         // An asset without an EXIF row has nothing locked.
         locked_properties: LockedProperties::from_bits(

@@ -11,6 +11,7 @@ mod asset_media;
 mod asset_search;
 mod assets;
 mod codec;
+mod duplicates;
 mod id_lists;
 mod jobs;
 mod map;
@@ -19,14 +20,17 @@ mod notifications;
 mod ocr;
 mod partners;
 mod people;
+mod pgvector;
 mod search;
 mod sessions;
 mod shared_links;
+mod smart_search;
 mod stacks;
 mod system;
 mod tags;
 mod timeline;
 mod users;
+pub mod vector_index;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -125,6 +129,7 @@ pub async fn open(url: &str) -> Result<Store, StoreError> {
     tracing::info!(backend = backend.name(), "database ready");
 
     let sql = Arc::new(SqlStore { pool, backend });
+    let smart_search = Arc::new(smart_search::SqlSmartSearch::open(sql.clone()).await);
     Ok(Store {
         users: sql.clone(),
         sessions: sql.clone(),
@@ -142,7 +147,9 @@ pub async fn open(url: &str) -> Result<Store, StoreError> {
         jobs: sql.clone(),
         people: sql.clone(),
         faces: sql.clone(),
+        duplicates: sql.clone(),
         face_search: sql.clone(),
         ocr: sql,
+        smart_search,
     })
 }

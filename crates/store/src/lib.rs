@@ -8,6 +8,7 @@ pub mod faces;
 pub mod ocr;
 pub mod records;
 mod repos;
+pub mod smart_search;
 
 use std::sync::Arc;
 
@@ -34,5 +35,7 @@ pub struct Store {
     pub faces: Arc<dyn faces::FaceRepo>,
     pub face_search: Arc<dyn faces::FaceSearchRepo>,
     pub ocr: Arc<dyn ocr::OcrRepo>,
+    pub smart_search: Arc<dyn smart_search::SmartSearchRepo>,
+    pub duplicates: Arc<dyn smart_search::DuplicateRepo>,
     pub notifications: Arc<dyn NotificationRepo>,
 }

@@ -123,6 +123,8 @@ pub struct AssetRecord {
     pub thumbhash: Option<Vec<u8>>,
     pub metadata_extracted_at: Option<DateTime<Utc>>,
     pub live_photo_video_id: Option<Uuid>,
+    /// The near-duplicate group the asset is in.
+    pub duplicate_id: Option<Uuid>,
     pub exif: ExifRecord,
     /// The EXIF fields the user edited; metadata extraction leaves them as they are.
     pub locked_properties: LockedProperties,

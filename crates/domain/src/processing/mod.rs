@@ -1,10 +1,12 @@
 //! Background processing of assets: what each queue does with a job.
 
+pub mod duplicates;
 pub mod faces;
 pub mod metadata;
 mod motion_photo;
 pub mod ocr;
 pub mod sidecar;
+pub mod smart_search;
 mod tagged_faces;
 pub mod thumbnails;
 pub mod video;
@@ -64,6 +66,16 @@ pub fn register(workers: Workers, domain: &Domain) -> Workers {
             Queue::Ocr,
             ocr::handler(domain),
             Queue::Ocr.default_concurrency(),
+        )
+        .handle(
+            Queue::SmartSearch,
+            smart_search::handler(domain),
+            Queue::SmartSearch.default_concurrency(),
+        )
+        .handle(
+            Queue::DuplicateDetection,
+            duplicates::handler(domain),
+            Queue::DuplicateDetection.default_concurrency(),
         )
         .limits(Arc::new(ConfiguredConcurrency(domain.clone())))
 }

@@ -100,6 +100,7 @@ impl Domain {
                     thumbhash: None,
                     metadata_extracted_at: None,
                     live_photo_video_id: None,
+                    duplicate_id: None,
                     locked_properties: LockedProperties::NONE,
                     exif: ExifRecord::default(),
                 };

@@ -256,6 +256,7 @@ mod tests {
             thumbhash: None,
             metadata_extracted_at: None,
             live_photo_video_id: None,
+            duplicate_id: None,
             exif,
             locked_properties: locked,
         }

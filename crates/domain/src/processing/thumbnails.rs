@@ -136,6 +136,10 @@ impl JobHandler for GenerateThumbnails {
         if domain.ocr_request().await.map_err(store_err)?.is_some() {
             domain.queue_ocr(&[id]).await.map_err(store_err)?;
         }
+        // So is the CLIP embedding smart search and duplicate detection use.
+        if domain.clip_model().await.map_err(store_err)?.is_some() {
+            domain.queue_smart_search(&[id]).await.map_err(store_err)?;
+        }
         Ok(())
     }
 }

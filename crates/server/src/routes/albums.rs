@@ -121,7 +121,7 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn failure_reason(f: BulkFailure) -> BulkIdErrorReason {
+pub(crate) fn failure_reason(f: BulkFailure) -> BulkIdErrorReason {
     match f {
         BulkFailure::Duplicate => BulkIdErrorReason::Duplicate,
         BulkFailure::NoPermission => BulkIdErrorReason::NoPermission,

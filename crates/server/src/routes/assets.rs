@@ -353,6 +353,12 @@ async fn update_many(
         .domain
         .update_assets(ctx, &ids, &asset_changes!(body))
         .await?;
+    if let Some(duplicate_id) = body.duplicate_id {
+        state
+            .domain
+            .set_duplicate_group(ctx, &ids, duplicate_id)
+            .await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

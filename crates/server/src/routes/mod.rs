@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod assets;
 pub mod auth;
 pub mod download;
+pub mod duplicates;
 pub mod licenses;
 pub mod map;
 pub mod memories;
@@ -19,6 +20,7 @@ pub mod search;
 pub mod server;
 pub mod sessions;
 pub mod shared_links;
+mod smart_search;
 pub mod stacks;
 pub mod system_config;
 pub mod tags;
@@ -49,6 +51,7 @@ pub fn api_routes() -> Router<AppState> {
         .merge(stacks::routes())
         .merge(tags::routes())
         .merge(search::routes())
+        .merge(duplicates::routes())
         .merge(queues::routes())
         .merge(system_config::routes())
         .merge(timeline::routes())

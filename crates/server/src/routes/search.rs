@@ -19,6 +19,7 @@ use crate::extract::{ApiJson, ApiQuery, Auth};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/search/metadata", post(search_metadata))
+        .route("/search/smart", post(super::smart_search::search_smart))
         .route("/search/random", post(search_random))
         .route("/search/statistics", post(search_statistics))
         .route("/search/large-assets", post(search_large_assets))
@@ -28,7 +29,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The search the shared filters describe; the caller adds what its endpoint has beyond them.
-fn filtered_search(f: &SearchFilterDto) -> ApiResult<AssetSearch> {
+pub(crate) fn filtered_search(f: &SearchFilterDto) -> ApiResult<AssetSearch> {
     if let Some(Some(rating)) = f.rating
         && !(-1..=5).contains(&rating)
     {
@@ -121,9 +122,14 @@ async fn search_metadata(
         .domain
         .search_assets(ctx, metadata_search(&body)?, body.page, body.size)
         .await?;
+    Ok(Json(search_response(&page)))
+}
+
+/// Assets of one page in the shape metadata and smart search answer with.
+pub(crate) fn search_response(page: &shoebox_domain::search::SearchPage) -> SearchResponseDto {
     let items: Vec<_> = page.items.iter().map(dto::asset).collect();
     let count = items.len() as i64;
-    Ok(Json(SearchResponseDto {
+    SearchResponseDto {
         albums: SearchAlbumResponseDto {
             count: 0,
             facets: Vec::new(),
@@ -138,7 +144,7 @@ async fn search_metadata(
             next_page: page.next_page.map(|p| p.to_string()),
             total: count,
         },
-    }))
+    }
 }
 
 async fn search_random(

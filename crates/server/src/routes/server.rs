@@ -55,9 +55,11 @@ async fn features(State(state): State<AppState>) -> ApiResult<Json<ServerFeature
     let config = state.domain.system_config().await?;
     let facial_recognition = state.domain.face_settings().await?.is_some();
     let ocr = state.domain.ocr_request().await?.is_some();
+    let smart_search = state.domain.clip_model().await?.is_some();
+    let duplicate_detection = state.domain.duplicate_max_distance().await?.is_some();
     Ok(Json(ServerFeaturesDto {
         config_file: false,
-        duplicate_detection: false,
+        duplicate_detection,
         email: false,
         facial_recognition,
         import_faces: config.metadata.faces.import,
@@ -70,7 +72,7 @@ async fn features(State(state): State<AppState>) -> ApiResult<Json<ServerFeature
         reverse_geocoding: false,
         search: true,
         sidecar: true,
-        smart_search: false,
+        smart_search,
         trash: config.trash.enabled,
     }))
 }

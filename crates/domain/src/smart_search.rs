@@ -30,9 +30,12 @@ pub enum SmartQuery {
     Asset(Uuid),
 }
 
+/// Embeddings by query, and the queries from oldest to newest.
+type RecentEmbeddings = (HashMap<String, Vec<f32>>, VecDeque<String>);
+
 #[derive(Default)]
 pub struct EmbeddingCache {
-    entries: Mutex<(HashMap<String, Vec<f32>>, VecDeque<String>)>,
+    entries: Mutex<RecentEmbeddings>,
 }
 
 impl EmbeddingCache {

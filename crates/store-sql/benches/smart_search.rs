@@ -268,8 +268,9 @@ async fn main() {
     );
     let pg_admin = std::env::var("SHOEBOX_TEST_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let mut runs: Vec<(&str, String, Option<(String, String)>)> =
-        vec![("SQLite (memory index)", sqlite, None)];
+    // (label, database URL, the admin URL and name of a database to drop afterwards)
+    type Run = (&'static str, String, Option<(String, String)>);
+    let mut runs: Vec<Run> = vec![("SQLite (memory index)", sqlite, None)];
     let (db, url) = create_database(&pg_admin).await;
     runs.push((
         "PostgreSQL (memory fallback)",

@@ -87,7 +87,7 @@ impl Pgvector {
         for row in &rows {
             let bytes: Vec<u8> = row.try_get("embedding").map_err(db_err)?;
             self.upsert(
-                &mut *tx,
+                &mut tx,
                 get_uuid(row, "asset_id")?,
                 &embedding_from_bytes(&bytes),
             )
@@ -176,7 +176,7 @@ impl Pgvector {
             n + 2
         );
         let mut tx = pool.begin().await.map_err(db_err)?;
-        self.tune(&mut *tx, search.offset + search.limit).await?;
+        self.tune(&mut tx, search.offset + search.limit).await?;
         let rows = c
             .bind(sqlx::query(AssertSqlSafe(sql)))
             .bind(literal(embedding))
@@ -198,7 +198,7 @@ impl Pgvector {
         limit: usize,
     ) -> StoreResult<Vec<(Uuid, f32)>> {
         let mut tx = pool.begin().await.map_err(db_err)?;
-        self.tune(&mut *tx, limit as i64).await?;
+        self.tune(&mut tx, limit as i64).await?;
         let rows = sqlx::query(
             "SELECT v.asset_id, CAST(v.embedding <=> CAST($1 AS vector) AS DOUBLE PRECISION) AS d \
              FROM smart_search_vectors v JOIN assets a ON a.id = v.asset_id \

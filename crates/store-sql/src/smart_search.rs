@@ -194,7 +194,7 @@ impl SmartSearchRepo for SqlSmartSearch {
         .await
         .map_err(db_err)?;
         if let Some(pgvector) = &self.pgvector {
-            pgvector.upsert(&mut *tx, asset_id, embedding).await?;
+            pgvector.upsert(&mut tx, asset_id, embedding).await?;
         }
         tx.commit().await.map_err(db_err)?;
         Ok(())

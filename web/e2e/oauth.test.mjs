@@ -1,12 +1,12 @@
-// Signing in with OAuth in Chromium: the login page's button, the provider's own login
+// Signing in with OAuth in the browser: the login page's button, the provider's own login
 // page (a real OpenID Connect provider, tests/cli/lib/oidc.mjs), back to the timeline;
 // linking in account settings; signing out at the provider.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CLIENT, startOidcProvider } from '../../tests/cli/lib/oidc.mjs';
-import { ADMIN, api, base, page, problems, shot, startApp, stopApp, token } from './harness.mjs';
+import { ADMIN, BROWSER, api, base, page, problems, shot, startApp, stopApp, token } from './harness.mjs';
 
-describe('OAuth login in Chromium', () => {
+describe(`OAuth login in ${BROWSER}`, () => {
   let provider;
   let bearer;
 

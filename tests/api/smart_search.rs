@@ -13,33 +13,14 @@ use std::path::PathBuf;
 use serde_json::{Value, json};
 use shoebox_tests::{StatusCode, TestServer, assert_error, stories};
 
+use crate::ml_harness::{
+    MlPaths, gone_url, in_process, ml_paths, ml_service, predict_form, upload,
+};
+
 const PACK: &str = "test-clip";
 
-pub struct ClipEnv {
-    library: PathBuf,
-    models: PathBuf,
-}
-
-fn clip_env() -> Option<ClipEnv> {
-    let (Some(library), Some(models)) = (
-        std::env::var_os("SHOEBOX_ML_LIBRARY"),
-        std::env::var_os("SHOEBOX_TEST_CLIP_MODELS"),
-    ) else {
-        eprintln!(
-            "skipped: SHOEBOX_ML_LIBRARY / SHOEBOX_TEST_CLIP_MODELS unset (scripts/test.sh sets them)"
-        );
-        return None;
-    };
-    Some(ClipEnv {
-        library: library.into(),
-        models: models.into(),
-    })
-}
-
-fn in_process(c: &mut shoebox::ServeConfig, env: &ClipEnv) {
-    c.storage.ml.ml_library = Some(env.library.clone());
-    c.storage.ml.ml_models_dir = Some(env.models.clone());
-    c.storage.ml.ml_hub_url = String::new();
+fn clip_env() -> Option<MlPaths> {
+    ml_paths("SHOEBOX_TEST_CLIP_MODELS")
 }
 
 /// A fresh database on the pgvector server, and its URL.
@@ -123,6 +104,7 @@ clip_stories!(
     smart_search_ranks_photos_by_what_the_query_names,
     near_duplicates_are_grouped_listed_and_resolved,
     a_corrupt_preview_fails_its_own_smart_search_job,
+    a_photo_encoded_after_the_newest_was_deleted_is_found,
 );
 stories!(smart_search_and_duplicates_answer_as_immich_while_ml_is_off,);
 
@@ -140,30 +122,17 @@ async fn assert_pgvector_ranked(url: &str) {
 
 /// Points smart search at the test pack.
 async fn use_test_pack(s: &TestServer, admin: &str) {
-    let (status, mut config) = s.get(admin, "/system-config").await;
-    assert_eq!(status, StatusCode::OK, "{config}");
-    config["machineLearning"]["clip"]["modelName"] = json!(PACK);
-    let (status, body) = s.put(admin, "/system-config", config).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-}
-
-async fn upload(s: &TestServer, token: &str, name: &str, bytes: Vec<u8>) -> String {
-    let (status, body) = s.upload(token, name, bytes).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["id"].as_str().unwrap().to_string()
+    crate::ml_harness::use_pack(s, admin, "clip", PACK).await;
 }
 
 async fn settle(s: &TestServer, admin: &str) {
-    for _ in 0..2 {
-        for queue in [
-            "metadataExtraction",
-            "thumbnailGeneration",
-            "smartSearch",
-            "duplicateDetection",
-        ] {
-            s.queue_settles(admin, queue).await;
-        }
-    }
+    let queues = [
+        "metadataExtraction",
+        "thumbnailGeneration",
+        "smartSearch",
+        "duplicateDetection",
+    ];
+    crate::ml_harness::settle(s, admin, &queues).await;
 }
 
 async fn start(s: &TestServer, admin: &str, queue: &str, force: bool) {
@@ -284,6 +253,33 @@ async fn smart_search_ranks_photos_by_what_the_query_names(s: &TestServer) {
     // Long but allowed: cut to CLIP's context, still answered.
     let long = smart(s, &admin, json!({"query": "blue ".repeat(300)})).await;
     assert_eq!(ids(&long)[0], blue);
+}
+
+/// The in-memory index reads rows above the revision it has seen: a new embedding must take
+/// a revision above every earlier one, even one whose row is gone.
+async fn a_photo_encoded_after_the_newest_was_deleted_is_found(s: &TestServer) {
+    let admin = s.admin().await;
+    use_test_pack(s, &admin).await;
+    let red = upload(s, &admin, "red.jpg", s.real_jpeg("red")).await;
+    settle(s, &admin).await;
+    assert_eq!(
+        ids(&smart(s, &admin, json!({"query": "red"})).await),
+        vec![red.clone()]
+    );
+    let (status, _) = s
+        .delete(
+            &admin,
+            "/assets",
+            Some(json!({"ids": [red], "force": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let blue = upload(s, &admin, "blue.jpg", s.real_jpeg("blue")).await;
+    settle(s, &admin).await;
+    assert_eq!(
+        ids(&smart(s, &admin, json!({"query": "blue"})).await),
+        vec![blue]
+    );
 }
 
 async fn near_duplicates_are_grouped_listed_and_resolved(s: &TestServer) {
@@ -458,31 +454,6 @@ async fn smart_search_and_duplicates_answer_as_immich_while_ml_is_off(s: &TestSe
 
 // ---- the ML service's `clip` task, and a server using remote ML ----
 
-async fn ml_service(
-    env: &ClipEnv,
-    dir: &std::path::Path,
-) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let mut ml = shoebox::MlOptions::off();
-    ml.ml_library = Some(env.library.clone());
-    ml.ml_models_dir = Some(env.models.clone());
-    ml.ml_hub_url = String::new();
-    let config = shoebox::MlServeConfig {
-        data_dir: dir.to_path_buf(),
-        host: "127.0.0.1".into(),
-        port: 0,
-        ml,
-    };
-    let server = shoebox::BoundMlServer::bind(&config)
-        .await
-        .expect("ML service starts");
-    let url = format!("http://{}", server.addr);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.serve(async {
-        let _ = stopped.await;
-    }));
-    (url, stop)
-}
-
 /// An "ML service" answering every request with well-formed JSON that is garbage: a bare
 /// HTTP/1.1 responder, enough for a client to read one answer.
 async fn garbage_service() -> String {
@@ -519,24 +490,6 @@ async fn garbage_service() -> String {
         });
         url
     }
-}
-
-fn predict_form(
-    entries: &str,
-    image: Option<Vec<u8>>,
-    text: Option<&str>,
-) -> reqwest::multipart::Form {
-    let mut form = reqwest::multipart::Form::new().text("entries", entries.to_string());
-    if let Some(image) = image {
-        form = form.part(
-            "image",
-            reqwest::multipart::Part::bytes(image).file_name("image"),
-        );
-    }
-    if let Some(text) = text {
-        form = form.text("text", text.to_string());
-    }
-    form
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -635,11 +588,8 @@ macro_rules! clip_remote_stories {
                 let Some(env) = super::clip_env() else { return };
                 let dir = tempfile::tempdir().unwrap();
                 let (live, _stop) = super::ml_service(&env, dir.path()).await;
-                let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-                let gone_url = format!("http://{}", gone.local_addr().unwrap());
-                drop(gone);
                 let server = shoebox_tests::TestServer::start_with(backend, |c| {
-                    c.storage.ml.ml_urls = vec![gone_url, live];
+                    c.storage.ml.ml_urls = vec![super::gone_url(), live];
                     c.storage.ml.ml_timeout_seconds = 5;
                 })
                 .await;

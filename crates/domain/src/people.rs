@@ -11,7 +11,6 @@ use uuid::Uuid;
 
 use crate::albums::{BulkFailure, BulkResult};
 use crate::auth::AuthContext;
-use crate::processing::thumbnails::PREVIEW;
 use crate::storage::Storage;
 use crate::{Domain, DomainError, DomainResult};
 
@@ -403,12 +402,11 @@ impl Domain {
         {
             return Ok(bytes);
         }
-        let files = self.store.assets.files_of(face.asset_id).await?;
-        let preview = files
-            .into_iter()
-            .find(|f| f.kind == PREVIEW)
+        let preview = self
+            .preview_path(face.asset_id)
+            .await?
             .ok_or_else(|| DomainError::NotFound("Person has no picture".into()))?;
-        let bytes = tokio::fs::read(self.storage.generated_abs(&preview.path)?).await?;
+        let bytes = tokio::fs::read(preview?).await?;
         let space = (
             face.image_width.max(1) as u32,
             face.image_height.max(1) as u32,

@@ -5,6 +5,7 @@ use chrono::Utc;
 use shoebox_jobs::Queue;
 use shoebox_store::records::{AssetIdsFilter, AssetKind, JobRecord, QueueCounts};
 
+use crate::processing::START_PAGE;
 use crate::processing::thumbnails::THUMBNAIL;
 use crate::processing::video::ENCODED_VIDEO;
 use crate::{Domain, DomainError, DomainResult};
@@ -31,9 +32,6 @@ pub enum QueueCommand {
 pub fn parse_queue(name: &str) -> DomainResult<Queue> {
     Queue::parse(name).ok_or_else(|| DomainError::BadRequest(format!("Invalid queue name: {name}")))
 }
-
-/// Assets queued per round trip when starting a queue over the library.
-const START_PAGE: i64 = 1000;
 
 /// The most jobs one listing returns.
 const JOB_LIST_LIMIT: i64 = 1000;

@@ -12,19 +12,13 @@ use shoebox_jobs::{JobError, JobHandler, Queue};
 use shoebox_store::records::JobRecord;
 use uuid::Uuid;
 
-use super::asset_id_of;
+use super::{START_PAGE, asset_id_of, store_err};
 use crate::{Domain, DomainResult};
 
 pub const DETECT_JOB: &str = "AssetDetectDuplicates";
 
 /// Candidates examined per asset.
 const CANDIDATES: usize = 64;
-const START_PAGE: i64 = 1000;
-
-fn store_err(e: impl std::fmt::Display) -> JobError {
-    JobError::transient(e.to_string())
-}
-
 impl Domain {
     /// The distance within which assets are duplicates, or `None` when duplicate detection
     /// is off (it needs smart search's embeddings).

@@ -13,24 +13,16 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::Utc;
 use shoebox_jobs::{JobError, JobHandler, Queue, enqueue};
-use shoebox_ml::{FaceRequest, MlError};
+use shoebox_ml::FaceRequest;
 use shoebox_store::faces::{FaceRecord, PersonRecord, SOURCE_MACHINE_LEARNING};
 use shoebox_store::records::JobRecord;
 use uuid::Uuid;
 
-use super::asset_id_of;
-use super::thumbnails::PREVIEW;
+use super::{START_PAGE, asset_id_of, ml_job_error, read_preview, store_err};
 use crate::{Domain, DomainResult};
 
 pub const DETECT_JOB: &str = "AssetDetectFaces";
 pub const RECOGNIZE_JOB: &str = "FacialRecognition";
-
-/// Assets or faces queued per round trip when a queue is started over the library.
-const START_PAGE: i64 = 1000;
-
-fn store_err(e: impl std::fmt::Display) -> JobError {
-    JobError::transient(e.to_string())
-}
 
 /// The face settings in force, or `None` when facial recognition is off (disabled in the
 /// system configuration, or no runtime or model here).
@@ -121,16 +113,6 @@ pub struct DetectFaces {
     pub domain: Domain,
 }
 
-/// A failure of the ML side: bad pictures fail for good, anything else may pass.
-fn ml_job_error(e: MlError) -> JobError {
-    match e {
-        MlError::Image(_) | MlError::BadRequest(_) | MlError::ModelLayout { .. } => {
-            JobError::permanent(format!("face detection failed: {e}"))
-        }
-        _ => JobError::transient(format!("face detection failed: {e}")),
-    }
-}
-
 #[async_trait]
 impl JobHandler for DetectFaces {
     async fn run(&self, job: &JobRecord) -> Result<(), JobError> {
@@ -145,22 +127,11 @@ impl JobHandler for DetectFaces {
         let Some(asset) = domain.store.assets.get(id).await.map_err(store_err)? else {
             return Ok(());
         };
-        let files = domain.store.assets.files_of(id).await.map_err(store_err)?;
-        let preview = files
-            .iter()
-            .find(|f| f.kind == PREVIEW)
-            .ok_or_else(|| JobError::permanent("asset has no preview to detect faces in"))?;
-        let path = domain
-            .storage
-            .generated_abs(&preview.path)
-            .map_err(|e| JobError::permanent(e.to_string()))?;
-        let bytes = tokio::fs::read(&path)
-            .await
-            .map_err(|e| JobError::permanent(format!("cannot read preview: {e}")))?;
+        let bytes = read_preview(domain, id, "detect faces in").await?;
         let analysis = ml
             .detect_faces(bytes, &settings.request)
             .await
-            .map_err(ml_job_error)?;
+            .map_err(|e| ml_job_error("face detection", e))?;
         let now = Utc::now();
         let (w, h) = (analysis.image_width as i32, analysis.image_height as i32);
         let clamp = |v: f32, max: i32| (v.round() as i32).clamp(0, max);

@@ -11,9 +11,11 @@ mod tagged_faces;
 pub mod thumbnails;
 pub mod video;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use shoebox_jobs::{JobError, Queue, Workers, enqueue};
+use shoebox_ml::MlError;
 use shoebox_store::records::JobRecord;
 use uuid::Uuid;
 
@@ -103,6 +105,54 @@ impl Domain {
         }
         self.job_wake.notify_waiters();
         Ok(())
+    }
+}
+
+/// Assets queued per round trip when a queue is started over the library.
+pub(crate) const START_PAGE: i64 = 1000;
+
+/// A failure of the store (or of anything else that may pass on a later try).
+fn store_err(e: impl std::fmt::Display) -> JobError {
+    JobError::transient(e.to_string())
+}
+
+/// A failure of the ML side: bad pictures, refused requests and bad model files fail for
+/// good; anything else (a service down, a timeout) may pass. `what` names the task.
+fn ml_job_error(what: &str, e: MlError) -> JobError {
+    match e {
+        MlError::Image(_) | MlError::BadRequest(_) | MlError::ModelLayout { .. } => {
+            JobError::permanent(format!("{what} failed: {e}"))
+        }
+        _ => JobError::transient(format!("{what} failed: {e}")),
+    }
+}
+
+/// The bytes of an asset's preview, which every ML job reads; `purpose` ends the message
+/// when there is none ("asset has no preview to …").
+async fn read_preview(domain: &Domain, asset_id: Uuid, purpose: &str) -> Result<Vec<u8>, JobError> {
+    let path = domain
+        .preview_path(asset_id)
+        .await
+        .map_err(store_err)?
+        .ok_or_else(|| JobError::permanent(format!("asset has no preview to {purpose}")))?
+        .map_err(|e| JobError::permanent(e.to_string()))?;
+    tokio::fs::read(&path)
+        .await
+        .map_err(|e| JobError::permanent(format!("cannot read preview: {e}")))
+}
+
+impl Domain {
+    /// Where an asset's preview is: `None` when it has none, an error inside when its stored
+    /// path leads outside the generated files.
+    pub(crate) async fn preview_path(
+        &self,
+        asset_id: Uuid,
+    ) -> DomainResult<Option<std::io::Result<PathBuf>>> {
+        let files = self.store.assets.files_of(asset_id).await?;
+        Ok(files
+            .iter()
+            .find(|f| f.kind == thumbnails::PREVIEW)
+            .map(|preview| self.storage.generated_abs(&preview.path)))
     }
 }
 

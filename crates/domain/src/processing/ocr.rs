@@ -8,25 +8,17 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::Utc;
 use shoebox_jobs::{JobError, JobHandler, Queue};
-use shoebox_ml::{MlError, OcrRequest};
+use shoebox_ml::OcrRequest;
 use shoebox_store::ocr::{OcrRecord, search_tokens};
 use shoebox_store::records::JobRecord;
 use uuid::Uuid;
 
-use super::asset_id_of;
-use super::thumbnails::PREVIEW;
+use super::{START_PAGE, asset_id_of, ml_job_error, read_preview, store_err};
 use crate::auth::AuthContext;
 use crate::{Domain, DomainResult};
 
 /// Immich's job name.
 pub const OCR_JOB: &str = "Ocr";
-
-/// Assets queued per round trip when the queue is started over the library.
-const START_PAGE: i64 = 1000;
-
-fn store_err(e: impl std::fmt::Display) -> JobError {
-    JobError::transient(e.to_string())
-}
 
 impl Domain {
     /// The OCR request in force, or `None` when OCR is off (disabled in the system
@@ -91,17 +83,6 @@ pub struct ReadText {
     pub domain: Domain,
 }
 
-/// A failure of the ML side: bad pictures and refused requests fail for good, anything else
-/// (a service down, a timeout) may pass.
-fn ml_job_error(e: MlError) -> JobError {
-    match e {
-        MlError::Image(_) | MlError::BadRequest(_) | MlError::ModelLayout { .. } => {
-            JobError::permanent(format!("OCR failed: {e}"))
-        }
-        _ => JobError::transient(format!("OCR failed: {e}")),
-    }
-}
-
 #[async_trait]
 impl JobHandler for ReadText {
     async fn run(&self, job: &JobRecord) -> Result<(), JobError> {
@@ -119,19 +100,11 @@ impl JobHandler for ReadText {
         if asset.visibility == "hidden" {
             return Ok(());
         }
-        let files = domain.store.assets.files_of(id).await.map_err(store_err)?;
-        let preview = files
-            .iter()
-            .find(|f| f.kind == PREVIEW)
-            .ok_or_else(|| JobError::permanent("asset has no preview to read text in"))?;
-        let path = domain
-            .storage
-            .generated_abs(&preview.path)
-            .map_err(|e| JobError::permanent(e.to_string()))?;
-        let bytes = tokio::fs::read(&path)
+        let bytes = read_preview(domain, id, "read text in").await?;
+        let analysis = ml
+            .ocr(bytes, &request)
             .await
-            .map_err(|e| JobError::permanent(format!("cannot read preview: {e}")))?;
-        let analysis = ml.ocr(bytes, &request).await.map_err(ml_job_error)?;
+            .map_err(|e| ml_job_error("OCR", e))?;
         let mut words = Vec::new();
         let lines: Vec<OcrRecord> = analysis
             .lines

@@ -13,7 +13,7 @@ use shoebox_media::{SidecarEdits, sidecar_candidates, write_sidecar};
 use shoebox_store::records::{AssetRecord, JobRecord, LockedProperties};
 use uuid::Uuid;
 
-use super::asset_id_of;
+use super::{asset_id_of, store_err};
 use crate::assets::zone_offset_seconds;
 use crate::{Domain, DomainResult};
 
@@ -39,10 +39,6 @@ impl Domain {
 
 pub struct SidecarJobs {
     pub domain: Domain,
-}
-
-fn store_err(e: impl std::fmt::Display) -> JobError {
-    JobError::transient(e.to_string())
 }
 
 /// What the sidecar should say: the current value of every property the user edited, as

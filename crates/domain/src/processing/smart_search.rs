@@ -5,33 +5,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use shoebox_jobs::{JobError, JobHandler, Queue};
-use shoebox_ml::MlError;
 use shoebox_store::records::JobRecord;
 use uuid::Uuid;
 
-use super::asset_id_of;
-use super::thumbnails::PREVIEW;
+use super::{START_PAGE, asset_id_of, ml_job_error, read_preview, store_err};
 use crate::{Domain, DomainResult};
 
 pub const ENCODE_JOB: &str = "SmartSearch";
-
-/// Assets queued per round trip when the queue is started over the library.
-const START_PAGE: i64 = 1000;
-
-fn store_err(e: impl std::fmt::Display) -> JobError {
-    JobError::transient(e.to_string())
-}
-
-/// A failure of the ML side: bad pictures and bad models fail for good, anything else
-/// (a service down, a timeout) may pass.
-pub(crate) fn clip_job_error(what: &str, e: MlError) -> JobError {
-    match e {
-        MlError::Image(_) | MlError::BadRequest(_) | MlError::ModelLayout { .. } => {
-            JobError::permanent(format!("{what} failed: {e}"))
-        }
-        _ => JobError::transient(format!("{what} failed: {e}")),
-    }
-}
 
 impl Domain {
     /// The CLIP model in force, or `None` when smart search is off (disabled in the system
@@ -99,22 +79,11 @@ impl JobHandler for EncodeClip {
         if asset.visibility == "hidden" {
             return Ok(());
         }
-        let files = domain.store.assets.files_of(id).await.map_err(store_err)?;
-        let preview = files
-            .iter()
-            .find(|f| f.kind == PREVIEW)
-            .ok_or_else(|| JobError::permanent("asset has no preview to encode"))?;
-        let path = domain
-            .storage
-            .generated_abs(&preview.path)
-            .map_err(|e| JobError::permanent(e.to_string()))?;
-        let bytes = tokio::fs::read(&path)
-            .await
-            .map_err(|e| JobError::permanent(format!("cannot read preview: {e}")))?;
+        let bytes = read_preview(domain, id, "encode").await?;
         let embedding = ml
             .encode_image(bytes, &model)
             .await
-            .map_err(|e| clip_job_error("CLIP encoding", e))?;
+            .map_err(|e| ml_job_error("CLIP encoding", e))?;
         domain
             .store
             .smart_search

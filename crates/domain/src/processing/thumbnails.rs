@@ -12,8 +12,8 @@ use shoebox_media::thumbnails::{
 use shoebox_store::records::{AssetFileRecord, AssetKind, JobRecord};
 use uuid::Uuid;
 
-use super::asset_id_of;
 use super::video::video_job_error;
+use super::{asset_id_of, store_err};
 use crate::storage::Storage;
 use crate::{Domain, DomainResult};
 
@@ -31,10 +31,6 @@ impl Domain {
         self.queue_asset_jobs(Queue::ThumbnailGeneration, JOB_NAME, "thumbnail", ids)
             .await
     }
-}
-
-fn store_err(e: impl std::fmt::Display) -> JobError {
-    JobError::transient(e.to_string())
 }
 
 #[async_trait]

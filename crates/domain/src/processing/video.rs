@@ -14,7 +14,7 @@ use shoebox_media::video::{
 use shoebox_store::records::{AssetFileRecord, AssetKind, JobRecord};
 use uuid::Uuid;
 
-use super::asset_id_of;
+use super::{asset_id_of, store_err};
 use crate::storage::Storage;
 use crate::system_config::{FfmpegConfig, ToneMapping, TranscodeHwAccel, TranscodePolicy};
 use crate::{Domain, DomainResult};
@@ -100,10 +100,6 @@ fn bits_per_second(value: &str) -> u64 {
         },
     };
     number.trim().parse::<u64>().map_or(0, |n| n * scale)
-}
-
-fn store_err(e: impl std::fmt::Display) -> JobError {
-    JobError::transient(e.to_string())
 }
 
 #[async_trait]

@@ -9,73 +9,36 @@ use std::path::PathBuf;
 use serde_json::{Value, json};
 use shoebox_tests::{Backend, StatusCode, TestServer, assert_error, stories};
 
+use crate::ml_harness::{
+    MlPaths, gone_url, hanging_service, ml_paths, ml_service, ml_stories, predict_form, upload,
+};
+
 /// The test model pack: SCRFD detection, generated recognition.
 const PACK: &str = "test-faces";
 /// A corpus photo of three people (a wedding), 640×480.
 const WEDDING: &str = "exif-samples/jpg/exif-org/canon-ixus.jpg";
 
 struct MlEnv {
-    library: PathBuf,
-    models: PathBuf,
+    paths: MlPaths,
     wedding: Vec<u8>,
 }
 
 fn ml_env() -> Option<MlEnv> {
-    let (Some(library), Some(models)) = (
-        std::env::var_os("SHOEBOX_ML_LIBRARY"),
-        std::env::var_os("SHOEBOX_TEST_ML_MODELS"),
-    ) else {
-        eprintln!(
-            "skipped: SHOEBOX_ML_LIBRARY / SHOEBOX_TEST_ML_MODELS unset (scripts/test.sh sets them)"
-        );
-        return None;
-    };
+    let paths = ml_paths("SHOEBOX_TEST_ML_MODELS")?;
     let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
     let Ok(wedding) = std::fs::read(corpus.join(WEDDING)) else {
         eprintln!("skipped: corpus photo {WEDDING} is absent");
         return None;
     };
-    Some(MlEnv {
-        library: library.into(),
-        models: models.into(),
-        wedding,
-    })
+    Some(MlEnv { paths, wedding })
 }
 
-/// A server running ML in-process on the test models (no downloads).
 async fn ml_server(backend: Backend, env: &MlEnv) -> TestServer {
-    TestServer::start_with(backend, |c| {
-        c.storage.ml.ml_library = Some(env.library.clone());
-        c.storage.ml.ml_models_dir = Some(env.models.clone());
-        c.storage.ml.ml_hub_url = String::new();
-    })
-    .await
-}
-
-/// Declares each story on both backends with an ML server.
-macro_rules! ml_stories {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let Some(env) = super::ml_env() else { return };
-                let server = super::ml_server(shoebox_tests::Backend::Sqlite, &env).await;
-                super::$name(&server, &env).await;
-                server.stop().await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let Some(env) = super::ml_env() else { return };
-                let server = super::ml_server(shoebox_tests::Backend::Postgres, &env).await;
-                super::$name(&server, &env).await;
-                server.stop().await;
-            }
-        }
-    )*};
+    crate::ml_harness::ml_server(backend, &env.paths).await
 }
 
 ml_stories!(
+    ml_env, ml_server;
     faces_are_detected_clustered_into_people_and_edited,
     bad_pictures_fail_their_own_face_jobs,
 );
@@ -85,56 +48,13 @@ stories!(
     faces_named_in_metadata_become_people_when_import_is_on,
 );
 
-/// `shoebox ml` on a free port, on the test models.
-async fn ml_service(
-    env: &MlEnv,
-    dir: &std::path::Path,
-) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let mut ml = shoebox::MlOptions::off();
-    ml.ml_library = Some(env.library.clone());
-    ml.ml_models_dir = Some(env.models.clone());
-    let config = shoebox::MlServeConfig {
-        data_dir: dir.to_path_buf(),
-        host: "127.0.0.1".into(),
-        port: 0,
-        ml,
-    };
-    let server = shoebox::BoundMlServer::bind(&config)
-        .await
-        .expect("ML service starts");
-    let url = format!("http://{}", server.addr);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.serve(async {
-        let _ = stopped.await;
-    }));
-    (url, stop)
-}
-
-fn predict_form(
-    entries: &str,
-    image: Option<Vec<u8>>,
-    text: Option<&str>,
-) -> reqwest::multipart::Form {
-    let mut form = reqwest::multipart::Form::new().text("entries", entries.to_string());
-    if let Some(image) = image {
-        form = form.part(
-            "image",
-            reqwest::multipart::Part::bytes(image).file_name("image"),
-        );
-    }
-    if let Some(text) = text {
-        form = form.text("text", text.to_string());
-    }
-    form
-}
-
 const FACE_ENTRIES: &str = r#"{"facial-recognition":{"detection":{"modelName":"test-faces","options":{"minScore":0.7}},"recognition":{"modelName":"test-faces"}}}"#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_ml_service_answers_immichs_protocol() {
     let Some(env) = ml_env() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let (url, _stop) = ml_service(&env, dir.path()).await;
+    let (url, _stop) = ml_service(&env.paths, dir.path()).await;
     let http = reqwest::Client::new();
     let pong = http.get(format!("{url}/ping")).send().await.unwrap();
     assert_eq!(pong.status(), StatusCode::OK);
@@ -215,20 +135,10 @@ macro_rules! ml_remote_stories {
             async fn run(backend: shoebox_tests::Backend) {
                 let Some(env) = super::ml_env() else { return };
                 let dir = tempfile::tempdir().unwrap();
-                let (live, _stop) = super::ml_service(&env, dir.path()).await;
-                let hanging = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                let hanging_url = format!("http://{}", hanging.local_addr().unwrap());
-                let held = tokio::spawn(async move {
-                    let mut open = Vec::new();
-                    while let Ok((socket, _)) = hanging.accept().await {
-                        open.push(socket);
-                    }
-                });
-                let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-                let gone_url = format!("http://{}", gone.local_addr().unwrap());
-                drop(gone);
+                let (live, _stop) = super::ml_service(&env.paths, dir.path()).await;
+                let (hanging, held) = super::hanging_service().await;
                 let server = shoebox_tests::TestServer::start_with(backend, |c| {
-                    c.storage.ml.ml_urls = vec![hanging_url, gone_url, live];
+                    c.storage.ml.ml_urls = vec![hanging, super::gone_url(), live];
                     c.storage.ml.ml_timeout_seconds = 2;
                 })
                 .await;
@@ -264,11 +174,7 @@ async fn a_server_hands_faces_to_ml_services_with_failover(s: &TestServer, env: 
 
 /// Points facial recognition at the test pack.
 async fn use_test_pack(s: &TestServer, admin: &str) {
-    let (status, mut config) = s.get(admin, "/system-config").await;
-    assert_eq!(status, StatusCode::OK, "{config}");
-    config["machineLearning"]["facialRecognition"]["modelName"] = json!(PACK);
-    let (status, body) = s.put(admin, "/system-config", config).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    crate::ml_harness::use_pack(s, admin, "facialRecognition", PACK).await;
 }
 
 /// The same picture with `n` bytes after its end: identical pixels, another checksum.
@@ -278,24 +184,14 @@ fn copy_of(photo: &[u8], n: usize) -> Vec<u8> {
     bytes
 }
 
-async fn upload(s: &TestServer, token: &str, name: &str, bytes: Vec<u8>) -> String {
-    let (status, body) = s.upload(token, name, bytes).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["id"].as_str().unwrap().to_string()
-}
-
 async fn settle(s: &TestServer, admin: &str) {
-    // Each queue feeds the next; go round until all are quiet.
-    for _ in 0..2 {
-        for queue in [
-            "metadataExtraction",
-            "thumbnailGeneration",
-            "faceDetection",
-            "facialRecognition",
-        ] {
-            s.queue_settles(admin, queue).await;
-        }
-    }
+    let queues = [
+        "metadataExtraction",
+        "thumbnailGeneration",
+        "faceDetection",
+        "facialRecognition",
+    ];
+    crate::ml_harness::settle(s, admin, &queues).await;
 }
 
 async fn start(s: &TestServer, admin: &str, queue: &str, force: bool) {

@@ -10,6 +10,7 @@ mod faces;
 mod licenses;
 mod map;
 mod memories;
+mod ml_harness;
 mod motion_photos;
 mod notifications;
 mod ocr;

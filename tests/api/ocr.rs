@@ -10,6 +10,10 @@ use std::path::PathBuf;
 use serde_json::{Value, json};
 use shoebox_tests::{Backend, StatusCode, TestServer, assert_error};
 
+use crate::ml_harness::{
+    MlPaths, gone_url, hanging_service, ml_paths, ml_service, ml_stories, predict_form, upload,
+};
+
 /// The pack scripts/ml/ocr-models.sh lays out.
 const PACK: &str = "PP-OCRv4_mobile";
 const TEXT_ALBUM: &str = "immich-test-assets/albums/text";
@@ -23,21 +27,12 @@ const PHOTOS: [(&str, &[&str]); 4] = [
 ];
 
 struct OcrEnv {
-    library: PathBuf,
-    models: PathBuf,
+    paths: MlPaths,
     photos: Vec<(String, Vec<u8>)>,
 }
 
 fn ocr_env() -> Option<OcrEnv> {
-    let (Some(library), Some(models)) = (
-        std::env::var_os("SHOEBOX_ML_LIBRARY"),
-        std::env::var_os("SHOEBOX_TEST_OCR_MODELS"),
-    ) else {
-        eprintln!(
-            "skipped: SHOEBOX_ML_LIBRARY / SHOEBOX_TEST_OCR_MODELS unset (scripts/test.sh sets them)"
-        );
-        return None;
-    };
+    let paths = ml_paths("SHOEBOX_TEST_OCR_MODELS")?;
     let album = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../shared/corpus")
         .join(TEXT_ALBUM);
@@ -49,11 +44,7 @@ fn ocr_env() -> Option<OcrEnv> {
         };
         photos.push((name.to_string(), bytes));
     }
-    Some(OcrEnv {
-        library: library.into(),
-        models: models.into(),
-        photos,
-    })
+    Some(OcrEnv { paths, photos })
 }
 
 impl OcrEnv {
@@ -66,65 +57,25 @@ impl OcrEnv {
     }
 }
 
-/// A server reading text in-process with the wheel's models (no downloads).
+/// A server reading text in-process with the wheel's models.
 async fn ocr_server(backend: Backend, env: &OcrEnv) -> TestServer {
-    TestServer::start_with(backend, |c| {
-        c.storage.ml.ml_library = Some(env.library.clone());
-        c.storage.ml.ml_models_dir = Some(env.models.clone());
-        c.storage.ml.ml_hub_url = String::new();
-    })
-    .await
+    crate::ml_harness::ml_server(backend, &env.paths).await
 }
 
-/// Declares each story on both backends with an OCR server.
-macro_rules! ocr_stories {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let Some(env) = super::ocr_env() else { return };
-                let server = super::ocr_server(shoebox_tests::Backend::Sqlite, &env).await;
-                super::$name(&server, &env).await;
-                server.stop().await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let Some(env) = super::ocr_env() else { return };
-                let server = super::ocr_server(shoebox_tests::Backend::Postgres, &env).await;
-                super::$name(&server, &env).await;
-                server.stop().await;
-            }
-        }
-    )*};
-}
-
-ocr_stories!(
+ml_stories!(
+    ocr_env, ocr_server;
     photos_are_found_by_the_words_they_show,
     bad_pictures_fail_their_own_ocr_jobs,
 );
 
 /// Points OCR at the wheel's pack.
 async fn use_pack(s: &TestServer, admin: &str) {
-    let (status, mut config) = s.get(admin, "/system-config").await;
-    assert_eq!(status, StatusCode::OK, "{config}");
-    config["machineLearning"]["ocr"]["modelName"] = json!(PACK);
-    let (status, body) = s.put(admin, "/system-config", config).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-}
-
-async fn upload(s: &TestServer, token: &str, name: &str, bytes: Vec<u8>) -> String {
-    let (status, body) = s.upload(token, name, bytes).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["id"].as_str().unwrap().to_string()
+    crate::ml_harness::use_pack(s, admin, "ocr", PACK).await;
 }
 
 async fn settle(s: &TestServer, admin: &str) {
-    for _ in 0..2 {
-        for queue in ["metadataExtraction", "thumbnailGeneration", "ocr"] {
-            s.queue_settles(admin, queue).await;
-        }
-    }
+    let queues = ["metadataExtraction", "thumbnailGeneration", "ocr"];
+    crate::ml_harness::settle(s, admin, &queues).await;
 }
 
 async fn start_ocr(s: &TestServer, admin: &str, force: bool) {
@@ -336,31 +287,6 @@ async fn bad_pictures_fail_their_own_ocr_jobs(s: &TestServer, env: &OcrEnv) {
     assert_eq!(status, StatusCode::OK);
 }
 
-/// `shoebox ml` on a free port, reading text with the wheel's models.
-async fn ml_service(
-    env: &OcrEnv,
-    dir: &std::path::Path,
-) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let mut ml = shoebox::MlOptions::off();
-    ml.ml_library = Some(env.library.clone());
-    ml.ml_models_dir = Some(env.models.clone());
-    let config = shoebox::MlServeConfig {
-        data_dir: dir.to_path_buf(),
-        host: "127.0.0.1".into(),
-        port: 0,
-        ml,
-    };
-    let server = shoebox::BoundMlServer::bind(&config)
-        .await
-        .expect("ML service starts");
-    let url = format!("http://{}", server.addr);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.serve(async {
-        let _ = stopped.await;
-    }));
-    (url, stop)
-}
-
 fn ocr_entries(detection: Value, recognition: Value) -> String {
     json!({"ocr": {"detection": detection, "recognition": recognition}}).to_string()
 }
@@ -371,12 +297,7 @@ async fn predict(
     entries: &str,
     image: Vec<u8>,
 ) -> (StatusCode, Value) {
-    let form = reqwest::multipart::Form::new()
-        .text("entries", entries.to_string())
-        .part(
-            "image",
-            reqwest::multipart::Part::bytes(image).file_name("image"),
-        );
+    let form = predict_form(entries, Some(image), None);
     let answer = http
         .post(format!("{url}/predict"))
         .multipart(form)
@@ -391,7 +312,7 @@ async fn predict(
 async fn the_ml_service_reads_text_over_immichs_protocol() {
     let Some(env) = ocr_env() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let (url, _stop) = ml_service(&env, dir.path()).await;
+    let (url, _stop) = ml_service(&env.paths, dir.path()).await;
     let http = reqwest::Client::new();
     let model = |options: Value| json!({"modelName": PACK, "options": options});
     let entries = ocr_entries(
@@ -476,28 +397,18 @@ macro_rules! ocr_remote_stories {
             async fn run(backend: shoebox_tests::Backend) {
                 let Some(env) = super::ocr_env() else { return };
                 let dir = tempfile::tempdir().unwrap();
-                let (live, _stop) = super::ml_service(&env, dir.path()).await;
-                let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-                let gone_url = format!("http://{}", gone.local_addr().unwrap());
-                drop(gone);
+                let (live, _stop) = super::ml_service(&env.paths, dir.path()).await;
                 let server = shoebox_tests::TestServer::start_with(backend, |c| {
-                    c.storage.ml.ml_urls = vec![gone_url, live];
+                    c.storage.ml.ml_urls = vec![super::gone_url(), live];
                 })
                 .await;
                 super::$name(&server, &env).await;
                 server.stop().await;
 
-                let hanging = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                let hanging_url = format!("http://{}", hanging.local_addr().unwrap());
-                let held = tokio::spawn(async move {
-                    let mut open = Vec::new();
-                    while let Ok((socket, _)) = hanging.accept().await {
-                        open.push(socket);
-                    }
-                });
+                let (hanging, held) = super::hanging_service().await;
                 let garbage = super::garbage_service().await;
                 let server = shoebox_tests::TestServer::start_with(backend, |c| {
-                    c.storage.ml.ml_urls = vec![hanging_url, garbage];
+                    c.storage.ml.ml_urls = vec![hanging, garbage];
                     c.storage.ml.ml_timeout_seconds = 2;
                 })
                 .await;

@@ -147,15 +147,7 @@ macro_rules! ml_remote_stories {
                 held.abort();
             }
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                run(shoebox_tests::Backend::Sqlite).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                run(shoebox_tests::Backend::Postgres).await;
-            }
+            crate::ml_harness::on_both_backends!();
         }
     )*};
 }

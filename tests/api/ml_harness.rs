@@ -130,6 +130,22 @@ pub async fn settle(s: &TestServer, admin: &str, queues: &[&str]) {
     }
 }
 
+/// The two tests of a story module: its `run(backend)` on SQLite and on PostgreSQL.
+macro_rules! on_both_backends {
+    () => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn sqlite() {
+            run(shoebox_tests::Backend::Sqlite).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn postgres() {
+            run(shoebox_tests::Backend::Postgres).await;
+        }
+    };
+}
+pub(crate) use on_both_backends;
+
 /// Declares each story `name(&server, &env)` on SQLite and on PostgreSQL, with `env` from
 /// `super::$env()` (the story skips when it is `None`) and the server from
 /// `super::$server(backend, &env)`.
@@ -143,15 +159,7 @@ macro_rules! ml_stories {
                 server.stop().await;
             }
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                run(shoebox_tests::Backend::Sqlite).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                run(shoebox_tests::Backend::Postgres).await;
-            }
+            crate::ml_harness::on_both_backends!();
         }
     )*};
 }

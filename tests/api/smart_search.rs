@@ -60,27 +60,14 @@ async fn drop_pgvector_database(db: &str) {
 macro_rules! clip_stories {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
+            async fn run(backend: shoebox_tests::Backend) {
                 let Some(env) = super::clip_env() else { return };
-                let server = shoebox_tests::TestServer::start_with(shoebox_tests::Backend::Sqlite, |c| {
-                    super::in_process(c, &env)
-                })
-                .await;
+                let server = crate::ml_harness::ml_server(backend, &env).await;
                 super::$name(&server).await;
                 server.stop().await;
             }
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let Some(env) = super::clip_env() else { return };
-                let server = shoebox_tests::TestServer::start_with(shoebox_tests::Backend::Postgres, |c| {
-                    super::in_process(c, &env)
-                })
-                .await;
-                super::$name(&server).await;
-                server.stop().await;
-            }
+            crate::ml_harness::on_both_backends!();
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn pgvector() {
@@ -604,15 +591,7 @@ macro_rules! clip_remote_stories {
                 broken.stop().await;
             }
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                run(shoebox_tests::Backend::Sqlite).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                run(shoebox_tests::Backend::Postgres).await;
-            }
+            crate::ml_harness::on_both_backends!();
         }
     )*};
 }

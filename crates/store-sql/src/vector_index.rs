@@ -256,7 +256,7 @@ mod avx2 {
             };
             let products = _mm256_madd_epi16(q, _mm256_cvtepi8_epi16(r));
             // Two accumulators, so consecutive adds do not wait on each other.
-            if (i / STEP) % 2 == 0 {
+            if (i / STEP).is_multiple_of(2) {
                 even = _mm256_add_epi32(even, products);
             } else {
                 odd = _mm256_add_epi32(odd, products);
@@ -362,13 +362,8 @@ mod tests {
             index.upsert(id, owner, &v);
             rows.push((id, owner, v));
         }
-        for q in 0..20 {
-            let query = unit(
-                &centres[q]
-                    .iter()
-                    .map(|c| c + next() * 0.3)
-                    .collect::<Vec<_>>(),
-            );
+        for centre in &centres {
+            let query = unit(&centre.iter().map(|c| c + next() * 0.3).collect::<Vec<_>>());
             let mut exact: Vec<(Uuid, f32)> = rows
                 .iter()
                 .filter(|r| r.1 == me)
@@ -385,9 +380,7 @@ mod tests {
     fn the_i8_dot_product_is_exact_at_every_length() {
         for len in [1, 15, 16, 17, 48, 512, 515] {
             let a: Vec<i8> = (0..len).map(|i| (i * 37 % 255) as i8).collect();
-            let b: Vec<i8> = (0..len)
-                .map(|i| (127 - (i * 11 % 255) as i32) as i8)
-                .collect();
+            let b: Vec<i8> = (0..len).map(|i| (127 - i * 11 % 255) as i8).collect();
             let expected: i32 = a
                 .iter()
                 .zip(&b)

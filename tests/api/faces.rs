@@ -805,13 +805,37 @@ async fn faces_named_in_metadata_become_people_when_import_is_on(s: &TestServer)
     settle(s, &admin).await;
     assert_eq!(faces(s, &admin, &first).await.len(), 2);
 
-    // The person's picture is cropped from the photo's preview.
-    let picture = s
-        .client
-        .get(s.url(&format!("/people/{alice}/thumbnail")))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(picture.status(), StatusCode::OK);
+    // The person's picture is cropped from the photo's preview, and kept.
+    let bob = found[1]["person"]["id"].as_str().unwrap().to_string();
+    for person in [&alice, &bob] {
+        let picture = s
+            .client
+            .get(s.url(&format!("/people/{person}/thumbnail")))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(picture.status(), StatusCode::OK);
+    }
+    let kept = |person: &str| {
+        s.generated_files()
+            .into_iter()
+            .filter(|f| f.contains(&format!("{person}-face-")))
+            .count()
+    };
+    assert_eq!((kept(&alice), kept(&bob)), (1, 1));
+
+    // A person merged into another, or deleted, leaves no picture behind.
+    let (status, body) = s
+        .post(
+            &admin,
+            &format!("/people/{alice}/merge"),
+            json!({"ids": [bob]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(kept(&bob), 0);
+    let (status, body) = s.delete(&admin, &format!("/people/{alice}"), None).await;
+    assert!(status.is_success(), "{body}");
+    assert_eq!(kept(&alice), 0);
 }

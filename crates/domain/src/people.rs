@@ -285,6 +285,20 @@ impl Domain {
             return Err(person_not_found("person.delete"));
         }
         self.store.people.delete(&owned).await?;
+        for person in owned {
+            self.storage
+                .remove_person_pictures(auth.user_id(), person)
+                .await;
+        }
+        Ok(())
+    }
+
+    /// Deletes the people left without faces (of one owner, or of all) and their kept
+    /// pictures.
+    pub(crate) async fn delete_empty_people(&self, owner_id: Option<Uuid>) -> DomainResult<()> {
+        for (owner, person) in self.store.people.delete_empty(owner_id).await? {
+            self.storage.remove_person_pictures(owner, person).await;
+        }
         Ok(())
     }
 
@@ -313,6 +327,11 @@ impl Domain {
         }
         if !merged.is_empty() {
             self.store.people.merge(target, &merged, Utc::now()).await?;
+            for person in &merged {
+                self.storage
+                    .remove_person_pictures(target_person.owner_id, *person)
+                    .await;
+            }
             self.ensure_feature_face(&target_person).await?;
         }
         Ok(results)
@@ -373,7 +392,7 @@ impl Domain {
             moved.extend(faces);
         }
         self.ensure_feature_face(&person).await?;
-        self.store.people.delete_empty(Some(auth.user_id())).await?;
+        self.delete_empty_people(Some(auth.user_id())).await?;
         let person = self.get_person(auth, target, "person.reassign").await?;
         Ok(moved.iter().map(|_| person.clone()).collect())
     }
@@ -508,7 +527,7 @@ impl Domain {
         let person = self.get_person(auth, person_id, "face.update").await?;
         self.store.faces.assign(&[face_id], Some(person_id)).await?;
         self.ensure_feature_face(&person).await?;
-        self.store.people.delete_empty(Some(auth.user_id())).await?;
+        self.delete_empty_people(Some(auth.user_id())).await?;
         self.get_person(auth, person_id, "face.update").await
     }
 
@@ -517,7 +536,7 @@ impl Domain {
     pub async fn delete_face(&self, auth: &AuthContext, face_id: Uuid) -> DomainResult<()> {
         self.owned_face(auth, face_id, "face.delete").await?;
         self.store.faces.delete(face_id).await?;
-        self.store.people.delete_empty(Some(auth.user_id())).await?;
+        self.delete_empty_people(Some(auth.user_id())).await?;
         Ok(())
     }
 

@@ -134,6 +134,13 @@ impl Storage {
         )
     }
 
+    /// Removes every kept picture of a person (`<person id>-face-<face id>.jpeg`).
+    pub async fn remove_person_pictures(&self, owner_id: Uuid, person_id: Uuid) {
+        // No face has the nil id: every picture of the person is "another variant".
+        let none = Self::person_thumbnail_rel_path(owner_id, person_id, Uuid::nil());
+        self.remove_generated_variants(&none, "-face-").await;
+    }
+
     /// Removes the other files beside generated file `keep` whose names start like it up to
     /// and including `stem_end` (older pictures of the same person).
     pub async fn remove_generated_variants(&self, keep: &str, stem_end: &str) {

@@ -268,25 +268,30 @@ impl PersonRepo for SqlStore {
         Ok(())
     }
 
-    async fn delete_empty(&self, owner_id: Option<Uuid>) -> StoreResult<u64> {
+    async fn delete_empty(&self, owner_id: Option<Uuid>) -> StoreResult<Vec<(Uuid, Uuid)>> {
         let orphan = "NOT EXISTS (SELECT 1 FROM asset_faces f WHERE f.person_id = people.id)";
-        let result = match owner_id {
+        let returning = "RETURNING owner_id, id";
+        let rows = match owner_id {
             Some(owner) => {
                 sqlx::query(AssertSqlSafe(format!(
-                    "DELETE FROM people WHERE owner_id = $1 AND {orphan}"
+                    "DELETE FROM people WHERE owner_id = $1 AND {orphan} {returning}"
                 )))
                 .bind(owner.to_string())
-                .execute(&self.pool)
+                .fetch_all(&self.pool)
                 .await
             }
             None => {
-                sqlx::query(AssertSqlSafe(format!("DELETE FROM people WHERE {orphan}")))
-                    .execute(&self.pool)
-                    .await
+                sqlx::query(AssertSqlSafe(format!(
+                    "DELETE FROM people WHERE {orphan} {returning}"
+                )))
+                .fetch_all(&self.pool)
+                .await
             }
         }
         .map_err(db_err)?;
-        Ok(result.rows_affected())
+        rows.iter()
+            .map(|r| Ok((get_uuid(r, "owner_id")?, get_uuid(r, "id")?)))
+            .collect()
     }
 
     async fn asset_ids(&self, person_ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {

@@ -84,8 +84,9 @@ pub trait PersonRepo: Send + Sync {
     async fn delete(&self, ids: &[Uuid]) -> StoreResult<()>;
     /// Moves every face of `sources` to `target` and deletes the sources.
     async fn merge(&self, target: Uuid, sources: &[Uuid], now: DateTime<Utc>) -> StoreResult<()>;
-    /// Deletes the owner's people left without faces (after re-clustering or reassigning).
-    async fn delete_empty(&self, owner_id: Option<Uuid>) -> StoreResult<u64>;
+    /// Deletes the owner's people left without faces (after re-clustering or reassigning):
+    /// (owner, person) of each one deleted.
+    async fn delete_empty(&self, owner_id: Option<Uuid>) -> StoreResult<Vec<(Uuid, Uuid)>>;
     /// Assets (not trashed) showing any of the people.
     async fn asset_ids(&self, person_ids: &[Uuid]) -> StoreResult<Vec<Uuid>>;
     /// Of `ids`, those owned by `owner_id`.

@@ -99,7 +99,7 @@ impl Domain {
         }
         if force {
             self.store.faces.unassign_detected(None).await?;
-            self.store.people.delete_empty(None).await?;
+            self.delete_empty_people(None).await?;
         }
         for id in self.store.faces.unassigned_ids().await? {
             self.queue_recognition(id, false).await?;
@@ -161,9 +161,7 @@ impl JobHandler for DetectFaces {
             .map_err(store_err)?;
         // People whose faces were all in the previous detection of this asset are gone.
         domain
-            .store
-            .people
-            .delete_empty(Some(asset.owner_id))
+            .delete_empty_people(Some(asset.owner_id))
             .await
             .map_err(store_err)?;
         for face in &faces {

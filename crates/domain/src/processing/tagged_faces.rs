@@ -96,7 +96,7 @@ impl Domain {
             }
         }
         // People whose only faces were the replaced ones go, as after any face removal.
-        self.store.people.delete_empty(Some(asset.owner_id)).await?;
+        self.delete_empty_people(Some(asset.owner_id)).await?;
         Ok(())
     }
 }

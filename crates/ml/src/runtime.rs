@@ -207,6 +207,9 @@ impl Runtime {
                 tracing::info!(model = %path.display(), "unloaded idle model");
             }
         }
+        if unloaded > 0 {
+            release_free_memory();
+        }
         unloaded
     }
 
@@ -218,6 +221,16 @@ impl Runtime {
             .values()
             .filter(|slot| slot.lock().is_ok_and(|s| s.session.is_some()))
             .count()
+    }
+}
+
+/// Hands the heap a dropped model freed back to the system. glibc keeps freed memory in its
+/// arenas: with every model unloaded, a release server still held 475 of its 586 MiB.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks glibc's own free lists; it touches no memory of ours.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 

@@ -16,6 +16,7 @@ stories!(
     reset_on_request_and_when_the_session_is_flagged,
     acks_are_validated_and_api_keys_may_not_sync,
     deprecated_and_unknown_request_types_are_refused_before_any_line,
+    asset_metadata_set_by_the_app_syncs_to_its_owner,
 );
 
 /// Every type the 3.x app requests (mobile `sync_api.repository.dart` at upstream 3.1.0,
@@ -610,4 +611,65 @@ async fn a_change_committed_late_is_not_skipped_on_postgres() {
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
     assert!(names.contains(&"a2".to_string()) && names.contains(&"b2".to_string()));
+}
+
+async fn asset_metadata_set_by_the_app_syncs_to_its_owner(s: &TestServer) {
+    let admin = s.admin().await;
+    let (_, bob) = s.user(&admin, "bob@example.com").await;
+    let a = s.upload_photo(&admin, "icloud").await;
+    sync(s, &admin).await;
+    let value = json!({"iCloudId": "abc", "createdAt": "2024-01-01", "adjustmentTime": "", "latitude": "1", "longitude": "2"});
+    let (status, body) = s
+        .put(
+            &admin,
+            "/assets/metadata",
+            json!({"items": [{"assetId": a, "key": "mobile-app", "value": value}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body[0]["assetId"], a.as_str());
+    assert!(body[0]["updatedAt"].is_string());
+    let lines = sync(s, &admin).await;
+    let meta = of_type(&lines, "AssetMetadataV1");
+    assert_eq!(meta.len(), 1, "{lines:?}");
+    assert_eq!(
+        meta[0]["data"],
+        json!({"assetId": a, "key": "mobile-app", "value": value})
+    );
+    let (status, one) = s
+        .get(&admin, &format!("/assets/{a}/metadata/mobile-app"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    assert_eq!(one["value"], value);
+    let (status, missing) = s.get(&admin, &format!("/assets/{a}/metadata/nope")).await;
+    assert_error(status, &missing, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        missing["message"],
+        format!("Metadata with key \"nope\" not found for asset with id \"{a}\"")
+    );
+    // Refused: duplicates, values that are not objects, someone else's asset.
+    let dup = json!({"items": [{"assetId": a, "key": "k", "value": {}}, {"assetId": a, "key": "k", "value": {}}]});
+    let (status, body) = s.put(&admin, "/assets/metadata", dup).await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
+    let scalar = json!({"items": [{"assetId": a, "key": "k", "value": 5}]});
+    let (status, body) = s.put(&admin, "/assets/metadata", scalar).await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
+    let theirs = json!({"items": [{"assetId": a, "key": "k", "value": {}}]});
+    let (status, body) = s.put(&bob, "/assets/metadata", theirs).await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST);
+    assert_eq!(body["message"], "Not found or no asset.update access");
+    // Deleting reaches the phone as a delete line.
+    let (status, _) = s
+        .delete(
+            &admin,
+            "/assets/metadata",
+            Some(json!({"items": [{"assetId": a, "key": "mobile-app"}]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let lines = sync(s, &admin).await;
+    assert_eq!(
+        of_type(&lines, "AssetMetadataDeleteV1")[0]["data"],
+        json!({"assetId": a, "key": "mobile-app"})
+    );
 }

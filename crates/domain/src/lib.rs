@@ -2,6 +2,7 @@
 
 pub mod albums;
 pub mod api_keys;
+pub mod asset_metadata;
 pub mod assets;
 pub mod auth;
 pub mod downloads;

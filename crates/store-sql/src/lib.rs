@@ -8,6 +8,7 @@
 mod albums;
 mod api_keys;
 mod asset_media;
+mod asset_metadata;
 mod asset_search;
 mod assets;
 mod codec;
@@ -136,6 +137,7 @@ pub async fn open(url: &str) -> Result<Store, StoreError> {
         sessions: sql.clone(),
         api_keys: sql.clone(),
         assets: sql.clone(),
+        asset_metadata: sql.clone(),
         albums: sql.clone(),
         partners: sql.clone(),
         stacks: sql.clone(),

@@ -3,6 +3,7 @@
 //! Each area has its own repository trait; [`Store`] bundles them as trait
 //! objects so callers compile once whatever the backend.
 
+pub mod asset_metadata;
 mod error;
 pub mod faces;
 pub mod ocr;
@@ -23,6 +24,7 @@ pub struct Store {
     pub sessions: Arc<dyn SessionRepo>,
     pub api_keys: Arc<dyn ApiKeyRepo>,
     pub assets: Arc<dyn AssetRepo>,
+    pub asset_metadata: Arc<dyn asset_metadata::AssetMetadataRepo>,
     pub albums: Arc<dyn AlbumRepo>,
     pub partners: Arc<dyn PartnerRepo>,
     pub stacks: Arc<dyn StackRepo>,

@@ -2,6 +2,7 @@
 
 pub mod albums;
 pub mod api_keys;
+pub mod asset_metadata;
 pub mod assets;
 pub mod auth;
 pub mod download;
@@ -37,6 +38,7 @@ use crate::AppState;
 pub fn api_routes() -> Router<AppState> {
     Router::new()
         .merge(server::routes())
+        .merge(asset_metadata::routes())
         .merge(sync::routes())
         .merge(auth::routes())
         .merge(oauth::routes())

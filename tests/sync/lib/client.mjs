@@ -7,7 +7,9 @@
 //   domain/services/sync_stream.service.dart  (sync(): GET /server/version, stream, a second
 //     stream after a reset; _handleEvents/_processBatch: runs of one type, one ack each)
 //   infrastructure/repositories/sync_stream.repository.dart  (what each line does to the DB)
-// Versions read: sync_stream.service.dart at commit 01c18ed25f9d375d9cb7eb26523dbe5ce5eb8b59
+// The same files at upstream 3.1.0 (commit 0293414abd9f82c7a4847c9bacb313a1d978773b) are
+// summarised in docs/sync-contract.md §5, which this client follows.
+// Versions read directly: sync_stream.service.dart at commit 01c18ed25f9d375d9cb7eb26523dbe5ce5eb8b59
 // (2.5.x, same batching and ack logic) and the 3.x sync_api.repository.dart whose request list
 // uses `serverVersion.supports(.syncV2 | .assetEdits | .assetFacesV2 | .assetOcr)` (indexed
 // file id 69440662032; the StacksV2/Tags/Views entries it also has are not in SDK 3.2.2 and
@@ -27,6 +29,10 @@
 //   stream ends the app streams again from scratch.
 // - An unknown line type or a line that does not parse stops the sync with an error (the batch
 //   is not acked, so the server sends it again next time).
+// - Once per install, before its first stream, the app's sync migrations clear some acks:
+//   DELETE /sync/ack with [AlbumV1]; [AssetExifV1, PartnerAssetExifV1, AlbumAssetExifCreateV1,
+//   AlbumAssetExifUpdateV1]; [AssetV1, PartnerAssetV1, AlbumAssetCreateV1, AlbumAssetUpdateV1];
+//   [AssetV1, AssetV2] (per docs/sync-contract.md §5, app 3.1.0). The server must take them (204).
 // - Aborting (app sent to background) stops reading: lines not yet handed over are neither
 //   applied nor acked.
 import { SyncRequestType } from '@immich/sdk';
@@ -60,6 +66,14 @@ export const APP_REQUEST_TYPES = [
   SyncRequestType.AssetOcrV1,
 ];
 
+/** The acks the app's one-time sync migrations delete before its first stream. */
+export const APP_MIGRATION_ACK_DELETES = [
+  ['AlbumV1'],
+  ['AssetExifV1', 'PartnerAssetExifV1', 'AlbumAssetExifCreateV1', 'AlbumAssetExifUpdateV1'],
+  ['AssetV1', 'PartnerAssetV1', 'AlbumAssetCreateV1', 'AlbumAssetUpdateV1'],
+  ['AssetV1', 'AssetV2'],
+];
+
 /** The stream broke the contract (bad line, wrong status…): what the app would choke on. */
 export class SyncContractError extends Error {}
 
@@ -71,6 +85,7 @@ export class SyncClient {
   constructor({ api, token, mirror, validator, batchSize = APP_BATCH_SIZE, types = APP_REQUEST_TYPES }) {
     Object.assign(this, { api, token, mirror, validator, batchSize, types });
     this.log = []; // every request made: { method, path, body?, status }
+    this.migrated = false;
   }
 
   #headers(extra = {}) {
@@ -110,6 +125,13 @@ export class SyncClient {
   async sync({ abortAfterLines, reset } = {}) {
     const version = await this.serverVersion();
     if (!(version?.major >= 3)) throw new SyncContractError(`the 3.x app needs a server >= 3.0.0 for these types; got ${JSON.stringify(version)}`);
+    if (!this.migrated) {
+      for (const types of APP_MIGRATION_ACK_DELETES) {
+        const res = await this.#call('DELETE', '/sync/ack', { types });
+        if (res.status !== 204) throw new SyncContractError(`DELETE /sync/ack ${JSON.stringify({ types })} answered ${res.status}: ${res.text}`);
+      }
+      this.migrated = true;
+    }
     const report = { streams: 0, lines: [], acks: [], reset: false, aborted: false, complete: false };
     let shouldReset = false;
     await this.#stream(report, { abortAfterLines, reset, onReset: () => (shouldReset = true) });

@@ -74,6 +74,10 @@ export class World {
     this.assets = []; // { id, owner, trashed }
     this.albums = []; // { id, owner, members: Map(userId -> role) }
     this.partners = new Set(); // "sharedById>sharedWithId"
+    // Pairs that stopped sharing never share again within a seed: Immich's protocol sends no
+    // PartnerAssetDeleteV1 to an ex-partner, so assets deleted during the gap would stay on a
+    // re-added partner's phone (docs/sync-contract.md §4) — upstream behaviour, not a server bug.
+    this.endedPartners = new Set();
     this.memories = []; // { id, owner }
     this.log = [];
   }
@@ -226,7 +230,7 @@ export class World {
         return `${u.name} leaves album ${album.id}`;
       });
     }
-    const notPartners = others.filter((o) => !this.partners.has(`${u.userId}>${o.userId}`));
+    const notPartners = others.filter((o) => !this.partners.has(`${u.userId}>${o.userId}`) && !this.endedPartners.has(`${u.userId}>${o.userId}`));
     if (notPartners.length) {
       add('partner-add', 3, async () => {
         const other = r.pick(notPartners);
@@ -241,6 +245,7 @@ export class World {
         const other = r.pick(myPartners);
         await call('remove partner', () => sdk.removePartner({ id: other.userId }, key));
         this.partners.delete(`${u.userId}>${other.userId}`);
+        this.endedPartners.add(`${u.userId}>${other.userId}`);
         return `${u.name} stops sharing with ${other.name}`;
       });
     }

@@ -10,15 +10,19 @@ const byKey = (rows, key) => Object.fromEntries(rows.map((row) => [row[key], row
 const sorted = (list) => [...list].sort();
 const round6 = (value) => (value == null ? null : Math.round(value * 1e6) / 1e6);
 
-/** The fields of an asset both sides know, from an AssetResponseDto. */
-function restAsset(a) {
+/**
+ * The fields of an asset both sides know, from an AssetResponseDto seen by `viewerId`. The sync
+ * stream masks isFavorite to false on assets the viewer does not own (docs/sync-contract.md §7.6),
+ * so that is what the app can show for a partner's or an album member's asset.
+ */
+function restAsset(a, viewerId) {
   return {
     ownerId: a.ownerId,
     checksum: a.checksum,
     originalFileName: a.originalFileName,
     type: a.type,
     visibility: a.visibility,
-    isFavorite: a.isFavorite,
+    isFavorite: a.ownerId === viewerId ? a.isFavorite : false,
     trashed: a.isTrashed,
     fileCreatedAt: ms(a.fileCreatedAt),
     localDateTime: ms(a.localDateTime),
@@ -60,7 +64,7 @@ export async function restView(apiKey, userId) {
 
   const own = [];
   for (const { id } of await ownAssets(apiKey)) {
-    own.push({ id, ...restAsset(await call(`GET /assets/${id}`, () => sdk.getAssetInfo({ id }, as(apiKey)))) });
+    own.push({ id, ...restAsset(await call(`GET /assets/${id}`, () => sdk.getAssetInfo({ id }, as(apiKey))), userId) });
   }
 
   const sharingWithMe = await call('GET /partners?direction=shared-with', () => sdk.getPartners({ direction: 'shared-with' }, as(apiKey)));
@@ -73,7 +77,7 @@ export async function restView(apiKey, userId) {
   const partnerAssets = [];
   for (const partner of sharingWithMe) {
     for (const id of await timelineIds(apiKey, { userId: partner.id, visibility: sdk.AssetVisibility.Timeline })) {
-      partnerAssets.push({ id, ...restAsset(await call(`GET /assets/${id} (partner's)`, () => sdk.getAssetInfo({ id }, as(apiKey)))) });
+      partnerAssets.push({ id, ...restAsset(await call(`GET /assets/${id} (partner's)`, () => sdk.getAssetInfo({ id }, as(apiKey))), userId) });
     }
   }
 

@@ -29,6 +29,7 @@ pub mod server;
 pub mod sessions;
 pub mod shared_links;
 pub mod stacks;
+pub mod sync;
 pub mod system_config;
 pub mod tags;
 pub mod timeline;

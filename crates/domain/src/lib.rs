@@ -25,6 +25,7 @@ pub mod shared_links;
 pub mod smart_search;
 pub mod stacks;
 pub mod storage;
+pub mod sync;
 pub mod system_config;
 pub mod tags;
 pub mod timeline;

@@ -6,6 +6,7 @@ mod extract;
 mod ml_clip;
 mod ml_service;
 mod routes;
+mod sync_lines;
 mod web;
 
 use std::future::Future;

@@ -11,7 +11,7 @@ use crate::SqlStore;
 use crate::codec::*;
 use crate::id_lists::{CHUNK, execute_for_ids, fetch_for_ids, placeholders};
 
-const EXIF_COLUMNS: &str = "e.description, e.latitude, e.longitude, e.date_time_original, e.time_zone, \
+pub(crate) const EXIF_COLUMNS: &str = "e.description, e.latitude, e.longitude, e.date_time_original, e.time_zone, \
      e.rating, e.make, e.model, e.lens_model, e.exif_image_width, e.exif_image_height, e.orientation, \
      e.f_number, e.focal_length, e.iso, e.exposure_time, e.modify_date, e.city, e.state, e.country, \
      e.projection_type, e.locked_properties";
@@ -75,6 +75,7 @@ pub(crate) fn asset_from_row(row: &AnyRow) -> StoreResult<AssetRecord> {
         metadata_extracted_at: get_opt_ts(row, "metadata_extracted_at")?,
         live_photo_video_id: get_opt_uuid(row, "live_photo_video_id")?,
         duplicate_id: get_opt_uuid(row, "duplicate_id")?,
+        stack_id: get_opt_uuid(row, "stack_id")?,
         exif: exif_from_row(row)?,
         // An asset without an EXIF row has nothing locked.
         locked_properties: LockedProperties::from_bits(

@@ -26,6 +26,7 @@ mod sessions;
 mod shared_links;
 mod smart_search;
 mod stacks;
+mod sync;
 mod system;
 mod tags;
 mod timeline;
@@ -149,7 +150,8 @@ pub async fn open(url: &str) -> Result<Store, StoreError> {
         faces: sql.clone(),
         duplicates: sql.clone(),
         face_search: sql.clone(),
-        ocr: sql,
+        ocr: sql.clone(),
+        sync: sql,
         smart_search,
     })
 }

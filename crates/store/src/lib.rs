@@ -9,6 +9,7 @@ pub mod ocr;
 pub mod records;
 mod repos;
 pub mod smart_search;
+pub mod sync;
 
 use std::sync::Arc;
 
@@ -38,4 +39,5 @@ pub struct Store {
     pub smart_search: Arc<dyn smart_search::SmartSearchRepo>,
     pub duplicates: Arc<dyn smart_search::DuplicateRepo>,
     pub notifications: Arc<dyn NotificationRepo>,
+    pub sync: Arc<dyn sync::SyncRepo>,
 }

@@ -22,6 +22,7 @@ pub mod sessions;
 pub mod shared_links;
 mod smart_search;
 pub mod stacks;
+pub mod sync;
 pub mod system_config;
 pub mod tags;
 pub mod timeline;
@@ -36,6 +37,7 @@ use crate::AppState;
 pub fn api_routes() -> Router<AppState> {
     Router::new()
         .merge(server::routes())
+        .merge(sync::routes())
         .merge(auth::routes())
         .merge(oauth::routes())
         .merge(users::routes())

@@ -7,7 +7,7 @@
 #   SHOEBOX_BIN=… SHOEBOX_TEST_PG_URL=… tests/sync/run.sh postgres-worker
 #     (the server with --workers false, and a separate `shoebox worker` process doing the jobs)
 #
-# Env: SYNC_SEEDS (default "1 2 3"), SYNC_STEPS (operations per seed, default 40), KEEP_TMP=1.
+# Env: SYNC_SEEDS (default "1 2 3 4 5 6"), SYNC_STEPS (operations per seed, default 60), KEEP_TMP=1.
 set -euo pipefail
 backend="${1:?usage: run.sh sqlite|postgres|postgres-worker}"
 here="$(cd "$(dirname "$0")" && pwd)"

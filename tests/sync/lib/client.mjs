@@ -139,6 +139,7 @@ export class SyncClient {
       report.reset = true;
       await this.#stream(report, {});
     }
+    this.lastReport = report;
     return report;
   }
 

@@ -63,7 +63,8 @@ export async function restView(apiKey, userId) {
   const users = await call('GET /users', () => sdk.searchUsers(as(apiKey)));
 
   const own = [];
-  for (const { id } of await ownAssets(apiKey)) {
+  // Search also returns the assets of partners shown in the user's timeline: keep their own.
+  for (const { id } of (await ownAssets(apiKey)).filter((a) => a.ownerId === userId)) {
     own.push({ id, ...restAsset(await call(`GET /assets/${id}`, () => sdk.getAssetInfo({ id }, as(apiKey))), userId) });
   }
 
@@ -137,6 +138,7 @@ export function mirrorView(mirror, userId) {
   const exif = new Map(mirror.rows('exif').map((row) => [row.asset_id, JSON.parse(row.json)]));
   const assetById = new Map(assets.map((a) => [a.id, a]));
   const live = (id) => assetById.has(id) && assetById.get(id).deleted_at === null;
+  const onTimeline = (id) => live(id) && assetById.get(id).visibility === 'timeline';
   const project = (row) => ({ id: row.id, ...mirrorAsset(row, exif.get(row.id)) });
 
   const [authUser] = mirror.rows('auth_user');
@@ -189,7 +191,8 @@ export function mirrorView(mirror, userId) {
         isSaved: m.is_saved === 1,
         memoryAt: ms(m.memory_at),
         seenAt: ms(m.seen_at),
-        assets: sorted(memoryAssets.filter((l) => l.memory_id === m.id && live(l.asset_id)).map((l) => l.asset_id)),
+        // A memory shows only assets on the timeline (not trashed, not archived), as GET /memories does.
+        assets: sorted(memoryAssets.filter((l) => l.memory_id === m.id && onTimeline(l.asset_id)).map((l) => l.asset_id)),
       })),
       'id',
     ),

@@ -185,6 +185,8 @@ async fn an_acknowledged_sync_sends_only_what_changed_since(s: &TestServer) {
     assert_eq!(assets.len(), 1, "{changed:?}");
     assert_eq!(assets[0]["data"]["id"], a.as_str());
     assert_eq!(assets[0]["data"]["isFavorite"], true);
+    // The EXIF did not change, so no EXIF line is sent again.
+    assert!(of_type(&changed, "AssetExifV1").is_empty(), "{changed:?}");
 }
 
 async fn trash_is_an_update_and_purge_a_delete(s: &TestServer) {

@@ -235,30 +235,35 @@ impl AssetRepo for SqlStore {
             Some(r) => (true, r),
             None => (false, None),
         };
+        // Only a patch that edits EXIF writes the EXIF row: each write moves the row's sync
+        // position, and an unchanged row would be sent to every phone again.
+        let edits_exif = !p.locks().is_empty();
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         for id in ids {
             let id = id.to_string();
-            sqlx::query(
-                "UPDATE asset_exif SET description = COALESCE($2, description), \
+            if edits_exif {
+                sqlx::query(
+                    "UPDATE asset_exif SET description = COALESCE($2, description), \
                  latitude = COALESCE($3, latitude), longitude = COALESCE($4, longitude), \
                  date_time_original = COALESCE($5, date_time_original), \
                  time_zone = CASE WHEN $6 THEN $7 ELSE time_zone END, \
                  rating = CASE WHEN $8 THEN $9 ELSE rating END, \
                  locked_properties = locked_properties | $10 WHERE asset_id = $1",
-            )
-            .bind(id.clone())
-            .bind(p.description.clone())
-            .bind(NullableF64(p.latitude))
-            .bind(NullableF64(p.longitude))
-            .bind(p.date_time_original.map(ts))
-            .bind(set_tz)
-            .bind(tz.clone())
-            .bind(set_rating)
-            .bind(rating)
-            .bind(p.locks().bits())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+                )
+                .bind(id.clone())
+                .bind(p.description.clone())
+                .bind(NullableF64(p.latitude))
+                .bind(NullableF64(p.longitude))
+                .bind(p.date_time_original.map(ts))
+                .bind(set_tz)
+                .bind(tz.clone())
+                .bind(set_rating)
+                .bind(rating)
+                .bind(p.locks().bits())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            }
             sqlx::query(
                 "UPDATE assets SET is_favorite = COALESCE($2, is_favorite), \
                  visibility = COALESCE($3, visibility), \

@@ -3,7 +3,10 @@
 
 use serde_json::{Value, json};
 use shoebox_store::sync::{SyncRange, SyncSource};
-use shoebox_tests::{Backend, StatusCode, TestDatabase, TestServer, assert_error, stories};
+use shoebox_tests::{
+    Backend, SYNC_APP_TYPES as APP_TYPES, StatusCode, TestDatabase, TestServer, assert_error,
+    stories,
+};
 
 stories!(
     first_sync_sends_the_user_their_assets_and_exif_then_completes,
@@ -18,33 +21,6 @@ stories!(
     deprecated_and_unknown_request_types_are_refused_before_any_line,
     asset_metadata_set_by_the_app_syncs_to_its_owner,
 );
-
-/// Every type the 3.x app requests (mobile `sync_api.repository.dart` at upstream 3.1.0,
-/// commit 0293414abd9f82c7a4847c9bacb313a1d978773b; see docs/sync-contract.md §5).
-const APP_TYPES: &[&str] = &[
-    "AuthUsersV1",
-    "UsersV1",
-    "AssetsV2",
-    "AssetExifsV1",
-    "AssetEditsV1",
-    "AssetMetadataV1",
-    "PartnersV1",
-    "PartnerAssetsV2",
-    "PartnerAssetExifsV1",
-    "AlbumsV2",
-    "AlbumUsersV1",
-    "AlbumAssetsV2",
-    "AlbumAssetExifsV1",
-    "AlbumToAssetsV1",
-    "MemoriesV1",
-    "MemoryToAssetsV1",
-    "StacksV1",
-    "PartnerStacksV1",
-    "UserMetadataV1",
-    "PeopleV1",
-    "AssetFacesV2",
-    "AssetOcrV1",
-];
 
 /// The lines of one stream, parsed; panics on a non-200 answer or a malformed line.
 async fn stream(s: &TestServer, token: &str, types: &[&str], reset: bool) -> Vec<Value> {

@@ -17,6 +17,33 @@ pub enum Backend {
     Postgres,
 }
 
+/// Every sync type the 3.x mobile app requests (mobile `sync_api.repository.dart` at upstream
+/// 3.1.0, commit 0293414abd9f82c7a4847c9bacb313a1d978773b; see docs/sync-contract.md §5).
+pub const SYNC_APP_TYPES: &[&str] = &[
+    "AuthUsersV1",
+    "UsersV1",
+    "AssetsV2",
+    "AssetExifsV1",
+    "AssetEditsV1",
+    "AssetMetadataV1",
+    "PartnersV1",
+    "PartnerAssetsV2",
+    "PartnerAssetExifsV1",
+    "AlbumsV2",
+    "AlbumUsersV1",
+    "AlbumAssetsV2",
+    "AlbumAssetExifsV1",
+    "AlbumToAssetsV1",
+    "MemoriesV1",
+    "MemoryToAssetsV1",
+    "StacksV1",
+    "PartnerStacksV1",
+    "UserMetadataV1",
+    "PeopleV1",
+    "AssetFacesV2",
+    "AssetOcrV1",
+];
+
 /// The PostgreSQL server tests create their databases on.
 pub fn postgres_admin_url() -> String {
     std::env::var("SHOEBOX_TEST_PG_URL")

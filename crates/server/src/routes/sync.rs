@@ -17,6 +17,8 @@ use crate::extract::{ApiJson, Auth, OptionalJson};
 use crate::sync_lines;
 
 const JSON_LINES: &str = "application/jsonlines+json";
+/// At most this many ready lines per write to the connection.
+const LINES_PER_WRITE: usize = 128;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -66,15 +68,20 @@ async fn stream(
         .await?;
     // A failure after the first line cannot change the status any more: the body ends
     // early instead, without SyncCompleteV1, and the app syncs again later.
-    let body = lines.map(|line| {
-        let line = line.map_err(|e| {
-            tracing::warn!(error = %e, "sync stream ended early");
-            std::io::Error::other(e.to_string())
-        })?;
-        sync_lines::encode(&line).map(Bytes::from).map_err(|m| {
-            tracing::error!(entity = m.0.as_str(), "sync row does not fit its line type");
-            std::io::Error::other("sync row does not fit its line type")
-        })
+    // Lines already produced go out together: one write per batch, not per line.
+    let body = lines.ready_chunks(LINES_PER_WRITE).map(|batch| {
+        let mut out = Vec::with_capacity(batch.len() * 512);
+        for line in batch {
+            let line = line.map_err(|e| {
+                tracing::warn!(error = %e, "sync stream ended early");
+                std::io::Error::other(e.to_string())
+            })?;
+            out.extend(sync_lines::encode(&line).map_err(|m| {
+                tracing::error!(entity = m.0.as_str(), "sync row does not fit its line type");
+                std::io::Error::other("sync row does not fit its line type")
+            })?);
+        }
+        Ok::<_, std::io::Error>(Bytes::from(out))
     });
     Ok((
         [(header::CONTENT_TYPE, JSON_LINES)],

@@ -53,8 +53,17 @@ struct Plan {
     args: Vec<Arg>,
 }
 
-fn plan(source: SyncSource, backend: Backend) -> Plan {
+fn plan(source: SyncSource, backend: Backend, incremental: bool) -> Plan {
     use SyncSource::*;
+    // After a checkpoint, rows of a child table (EXIF, faces, OCR, metadata) are best read in
+    // the child's position order with their parent looked up; SQLite would rather start at
+    // the owner's assets and read the whole library on every sync, and `CROSS JOIN` is how
+    // it is told the join order. A first sync reads everything either way, and PostgreSQL
+    // plans from its statistics.
+    let child_join = match backend {
+        Backend::Sqlite if incremental => "CROSS JOIN",
+        _ => "JOIN",
+    };
     let asset_pos = "a.update_xid, a.update_id";
     let exif_pos = "e.update_xid, e.update_id";
     let link_pos = "aa.update_xid, aa.update_id";
@@ -65,9 +74,10 @@ fn plan(source: SyncSource, backend: Backend) -> Plan {
     let assets_where = |owner: &str| format!("{select_asset} WHERE {owner} AND ?P");
     // EXIF lines need the asset too (its file size), so they read the asset's row with its
     // EXIF, but only where an EXIF row exists, positioned by the EXIF row.
+    //
     let exif_select = format!(
         "SELECT a.*, {EXIF_COLUMNS}, e.update_xid AS p_xid, e.update_id AS p_id \
-         FROM asset_exif e JOIN assets a ON a.id = e.asset_id"
+         FROM asset_exif e {child_join} assets a ON a.id = e.asset_id"
     );
     let album_asset_select = |what: &str| {
         format!(
@@ -305,7 +315,7 @@ fn plan(source: SyncSource, backend: Backend) -> Plan {
         AssetOcr => simple(
             format!(
                 "SELECT {cols}, o.update_xid AS p_xid, o.update_id AS p_id FROM asset_ocr o \
-                 JOIN assets a ON a.id = o.asset_id WHERE a.owner_id = $1 AND ?P",
+                 {child_join} assets a ON a.id = o.asset_id WHERE a.owner_id = $1 AND ?P",
                 cols = prefixed(crate::ocr::COLUMNS, "o")
             ),
             "o.update_xid, o.update_id",
@@ -321,10 +331,11 @@ fn plan(source: SyncSource, backend: Backend) -> Plan {
         ),
         MemoryDeletes => tomb("memory", "t.user_id = $1"),
         MemoryToAssets => simple(
-            "SELECT ma.memory_id, ma.asset_id, ma.update_xid AS p_xid, ma.update_id AS p_id \
-             FROM memory_assets ma JOIN memories m ON m.id = ma.memory_id \
-             WHERE m.owner_id = $1 AND ?P"
-                .into(),
+            format!(
+                "SELECT ma.memory_id, ma.asset_id, ma.update_xid AS p_xid, ma.update_id AS p_id \
+                 FROM memory_assets ma {child_join} memories m ON m.id = ma.memory_id \
+                 WHERE m.owner_id = $1 AND ?P"
+            ),
             "ma.update_xid, ma.update_id",
             Shape::MemoryToAsset,
         ),
@@ -344,17 +355,18 @@ fn plan(source: SyncSource, backend: Backend) -> Plan {
                 "SELECT f.id, f.asset_id, f.person_id, f.image_width, f.image_height, f.x1, \
                  f.y1, f.x2, f.y2, f.source_type, {face_embedding} AS embedding, f.created_at, \
                  f.update_xid AS p_xid, f.update_id AS p_id FROM asset_faces f \
-                 JOIN assets a ON a.id = f.asset_id WHERE a.owner_id = $1 AND ?P"
+                 {child_join} assets a ON a.id = f.asset_id WHERE a.owner_id = $1 AND ?P"
             ),
             "f.update_xid, f.update_id",
             Shape::Face,
         ),
         AssetFaceDeletes => tomb("face", "t.user_id = $1"),
         AssetMetadata => simple(
-            "SELECT md.asset_id, md.key, md.value, md.update_xid AS p_xid, md.update_id AS p_id \
-             FROM asset_metadata md JOIN assets a ON a.id = md.asset_id \
-             WHERE a.owner_id = $1 AND ?P"
-                .into(),
+            format!(
+                "SELECT md.asset_id, md.key, md.value, md.update_xid AS p_xid, \
+                 md.update_id AS p_id FROM asset_metadata md {child_join} assets a \
+                 ON a.id = md.asset_id WHERE a.owner_id = $1 AND ?P"
+            ),
             "md.update_xid, md.update_id",
             Shape::AssetMetadata,
         ),
@@ -378,7 +390,7 @@ pub(crate) fn query(
     range: &SyncRange,
     backend: Backend,
 ) -> (String, Vec<Arg>, ShapeOf) {
-    let p = plan(source, backend);
+    let p = plan(source, backend, range.after.is_some());
     let mut args = vec![Arg::Text(user_id.to_string())];
     args.extend(p.args);
     let mut conditions = Vec::new();

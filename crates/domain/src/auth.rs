@@ -228,6 +228,8 @@ impl Domain {
                 .sessions
                 .delete(session_id, auth.user_id())
                 .await?;
+            self.emit(crate::events::Event::SessionDelete { session_id })
+                .await;
         }
         Ok(())
     }

@@ -17,6 +17,7 @@ mod jobs;
 mod map;
 mod memories;
 mod notifications;
+mod notify;
 mod ocr;
 mod partners;
 mod people;
@@ -36,6 +37,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use notify::{PgMessageChannel, message_channel};
 use shoebox_store::{Store, StoreError};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};

@@ -5,6 +5,7 @@
 
 mod error;
 pub mod faces;
+pub mod messages;
 pub mod ocr;
 pub mod records;
 mod repos;

@@ -50,15 +50,13 @@ impl MessageChannel for PgMessageChannel {
     async fn send(&self, message: &str) -> StoreResult<()> {
         let id = Uuid::new_v4().simple().to_string();
         let chunks = split(message, CHUNK_BYTES);
+        if let [only] = chunks.as_slice() {
+            // One statement is its own transaction: no BEGIN and COMMIT round trips.
+            return notify(&self.pool, &format!("{id}:0:1:{only}")).await;
+        }
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         for (index, chunk) in chunks.iter().enumerate() {
-            let payload = format!("{id}:{index}:{}:{chunk}", chunks.len());
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANNEL)
-                .bind(payload)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+            notify(&mut *tx, &format!("{id}:{index}:{}:{chunk}", chunks.len())).await?;
         }
         tx.commit().await.map_err(db_err)
     }
@@ -69,6 +67,16 @@ impl MessageChannel for PgMessageChannel {
         tokio::spawn(receive(listener, deliver));
         Ok(())
     }
+}
+
+async fn notify<'e>(executor: impl sqlx::PgExecutor<'e>, payload: &str) -> StoreResult<()> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(CHANNEL)
+        .bind(payload)
+        .execute(executor)
+        .await
+        .map(|_| ())
+        .map_err(db_err)
 }
 
 /// Delivers whole messages until the process ends; the listener reconnects by itself after

@@ -9,6 +9,7 @@ export type LiveEventMap = {
   on_asset_trash: (ids: string[]) => void;
   on_asset_restore: (ids: string[]) => void;
   on_asset_delete: (id: string) => void;
+  on_session_delete: (sessionId: string) => void;
 };
 
 type AnyHandler = (...args: never[]) => void;

@@ -3,7 +3,9 @@
 #   1. the web app's build, type check and unit tests (the server embeds web/dist),
 #   2. unit and API tests (every API story on SQLite and on PostgreSQL),
 #   3. the real Immich CLI 3.2.2 and SDK, and socket.io-client, against a running server, on both
-#      backends (and socket.io with a separate worker process on PostgreSQL),
+#      backends (and socket.io with a separate worker process on PostgreSQL), and the mobile
+#      app's sync through a reference client (tests/sync) on SQLite, PostgreSQL and PostgreSQL
+#      with a separate worker process,
 #   4. the web app end to end in headless Chromium, then Firefox ESR, against a running server.
 # The pgvector stories use a PostgreSQL with pgvector started here (scripts/pgvector-server.sh).
 # PostgreSQL: SHOEBOX_TEST_PG_URL, else the one on 127.0.0.1:5432, else a private
@@ -146,6 +148,12 @@ command -v psql >/dev/null 2>&1 || apt_install postgresql-client
 run_cli_compat sqlite
 run_cli_compat postgres
 run_socketio_across_processes
+
+echo "== The Immich mobile app's sync (stream v2) against the real server"
+(cd tests/sync && npm ci --no-audit --no-fund --loglevel=error)
+for backend in sqlite postgres postgres-worker; do
+  SHOEBOX_BIN="$CARGO_TARGET_DIR/debug/shoebox" tests/sync/run.sh "$backend"
+done
 
 echo "== web app end to end in Chromium"
 apt_install chromium

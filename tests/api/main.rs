@@ -26,6 +26,7 @@ mod shared_links;
 mod sidecars;
 mod smart_search;
 mod stacks;
+mod sync;
 mod system_config;
 mod tags;
 mod timeline;

@@ -155,12 +155,15 @@ describe('socket.io live events', () => {
     ctx.announcedUpload = { owner, asset };
   });
 
-  it('the mobile app hears AssetUploadReadyV2 with the sync rows of an upload', { todo: 'needs the sync stream DTOs' }, async () => {
+  it('the mobile app hears AssetUploadReadyV2 with the sync rows of an upload', async () => {
     assert.ok(ctx.announcedUpload, 'the upload test ran');
     const { owner, asset } = ctx.announcedUpload;
     const [ready] = await heard(owner, 'AssetUploadReadyV2', (p) => p.asset.id === asset.id, 5_000);
     assert.equal(ready.asset.originalFileName, asset.originalFileName);
+    assert.equal(ready.asset.checksum, asset.checksum);
+    assert.ok(ready.asset.thumbhash, 'sent once the thumbnails exist');
     assert.equal(ready.exif.assetId, asset.id);
+    assert.equal(ready.exif.exifImageWidth, 96);
   });
 
   it('trash, restore, update and delete are announced to the owner', async () => {

@@ -9,6 +9,7 @@ mod macros;
 
 pub mod albums;
 pub mod api_keys;
+pub mod asset_metadata;
 pub mod assets;
 pub mod auth;
 pub mod common;
@@ -29,6 +30,7 @@ pub mod server;
 pub mod sessions;
 pub mod shared_links;
 pub mod stacks;
+pub mod sync;
 pub mod system_config;
 pub mod tags;
 pub mod timeline;

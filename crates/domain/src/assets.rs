@@ -237,6 +237,7 @@ impl Domain {
             metadata_extracted_at: None,
             live_photo_video_id: None,
             duplicate_id: None,
+            stack_id: None,
             exif: ExifRecord::default(),
             locked_properties: LockedProperties::NONE,
         };

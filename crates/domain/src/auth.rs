@@ -217,6 +217,7 @@ impl Domain {
                 created_at: now,
                 updated_at: now,
                 expires_at: None,
+                is_pending_sync_reset: false,
             })
             .await?;
         Ok(token)

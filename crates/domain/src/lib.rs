@@ -2,6 +2,7 @@
 
 pub mod albums;
 pub mod api_keys;
+pub mod asset_metadata;
 pub mod assets;
 pub mod auth;
 pub mod downloads;
@@ -26,6 +27,7 @@ pub mod shared_links;
 pub mod smart_search;
 pub mod stacks;
 pub mod storage;
+pub mod sync;
 pub mod system_config;
 pub mod tags;
 pub mod timeline;

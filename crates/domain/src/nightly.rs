@@ -32,6 +32,10 @@ impl Domain {
             let now = Utc::now();
             let wait = (next_run(&start, now) - now).to_std().unwrap_or_default();
             tokio::time::sleep(wait.max(Duration::from_secs(1))).await;
+            // Tombstones older than any client may still need (Immich's audit clean-up).
+            if let Err(e) = self.prune_sync_tombstones().await {
+                tracing::warn!("cannot prune sync tombstones: {e}");
+            }
             match self.system_config().await {
                 Ok(config) if !config.nightly_tasks.generate_memories => {}
                 _ => {

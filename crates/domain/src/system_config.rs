@@ -46,6 +46,13 @@ macro_rules! wire_enum {
                     $( $name::$variant => $wire ),+
                 }
             }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $( $wire $(| $alias)* => Some($name::$variant), )+
+                    _ => None,
+                }
+            }
         }
 
         impl Serialize for $name {
@@ -65,6 +72,8 @@ macro_rules! wire_enum {
         }
     };
 }
+
+pub(crate) use wire_enum;
 
 wire_enum! {
     /// When a video is transcoded for playback.

@@ -91,7 +91,7 @@ pub fn session(s: &SessionRecord, current: Option<Uuid>) -> SessionResponseDto {
         device_os: s.device_os.clone(),
         device_type: s.device_type.clone(),
         app_version: s.app_version.clone(),
-        is_pending_sync_reset: false,
+        is_pending_sync_reset: s.is_pending_sync_reset,
     }
 }
 

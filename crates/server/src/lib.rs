@@ -7,6 +7,7 @@ mod ml_clip;
 mod ml_service;
 mod routes;
 mod socketio;
+mod sync_lines;
 mod web;
 
 use std::future::Future;

@@ -12,7 +12,7 @@ use crate::SqlStore;
 use crate::codec::*;
 use crate::id_lists::{execute_for_ids, fetch_for_ids, link_assets};
 
-fn album_from_row(row: &AnyRow) -> StoreResult<AlbumRecord> {
+pub(crate) fn album_from_row(row: &AnyRow) -> StoreResult<AlbumRecord> {
     Ok(AlbumRecord {
         id: get_uuid(row, "id")?,
         owner_id: get_uuid(row, "owner_id")?,

@@ -11,7 +11,7 @@ use crate::SqlStore;
 use crate::codec::*;
 use crate::id_lists::{CHUNK, execute_for_ids, fetch_for_ids, placeholders};
 
-const EXIF_COLUMNS: &str = "e.description, e.latitude, e.longitude, e.date_time_original, e.time_zone, \
+pub(crate) const EXIF_COLUMNS: &str = "e.description, e.latitude, e.longitude, e.date_time_original, e.time_zone, \
      e.rating, e.make, e.model, e.lens_model, e.exif_image_width, e.exif_image_height, e.orientation, \
      e.f_number, e.focal_length, e.iso, e.exposure_time, e.modify_date, e.city, e.state, e.country, \
      e.projection_type, e.locked_properties";
@@ -75,6 +75,7 @@ pub(crate) fn asset_from_row(row: &AnyRow) -> StoreResult<AssetRecord> {
         metadata_extracted_at: get_opt_ts(row, "metadata_extracted_at")?,
         live_photo_video_id: get_opt_uuid(row, "live_photo_video_id")?,
         duplicate_id: get_opt_uuid(row, "duplicate_id")?,
+        stack_id: get_opt_uuid(row, "stack_id")?,
         exif: exif_from_row(row)?,
         // An asset without an EXIF row has nothing locked.
         locked_properties: LockedProperties::from_bits(
@@ -234,30 +235,35 @@ impl AssetRepo for SqlStore {
             Some(r) => (true, r),
             None => (false, None),
         };
+        // Only a patch that edits EXIF writes the EXIF row: each write moves the row's sync
+        // position, and an unchanged row would be sent to every phone again.
+        let edits_exif = !p.locks().is_empty();
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         for id in ids {
             let id = id.to_string();
-            sqlx::query(
-                "UPDATE asset_exif SET description = COALESCE($2, description), \
+            if edits_exif {
+                sqlx::query(
+                    "UPDATE asset_exif SET description = COALESCE($2, description), \
                  latitude = COALESCE($3, latitude), longitude = COALESCE($4, longitude), \
                  date_time_original = COALESCE($5, date_time_original), \
                  time_zone = CASE WHEN $6 THEN $7 ELSE time_zone END, \
                  rating = CASE WHEN $8 THEN $9 ELSE rating END, \
                  locked_properties = locked_properties | $10 WHERE asset_id = $1",
-            )
-            .bind(id.clone())
-            .bind(p.description.clone())
-            .bind(NullableF64(p.latitude))
-            .bind(NullableF64(p.longitude))
-            .bind(p.date_time_original.map(ts))
-            .bind(set_tz)
-            .bind(tz.clone())
-            .bind(set_rating)
-            .bind(rating)
-            .bind(p.locks().bits())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+                )
+                .bind(id.clone())
+                .bind(p.description.clone())
+                .bind(NullableF64(p.latitude))
+                .bind(NullableF64(p.longitude))
+                .bind(p.date_time_original.map(ts))
+                .bind(set_tz)
+                .bind(tz.clone())
+                .bind(set_rating)
+                .bind(rating)
+                .bind(p.locks().bits())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            }
             sqlx::query(
                 "UPDATE assets SET is_favorite = COALESCE($2, is_favorite), \
                  visibility = COALESCE($3, visibility), \

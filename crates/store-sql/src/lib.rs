@@ -8,6 +8,7 @@
 mod albums;
 mod api_keys;
 mod asset_media;
+mod asset_metadata;
 mod asset_search;
 mod assets;
 mod codec;
@@ -27,6 +28,7 @@ mod sessions;
 mod shared_links;
 mod smart_search;
 mod stacks;
+mod sync;
 mod system;
 mod tags;
 mod timeline;
@@ -137,6 +139,7 @@ pub async fn open(url: &str) -> Result<Store, StoreError> {
         sessions: sql.clone(),
         api_keys: sql.clone(),
         assets: sql.clone(),
+        asset_metadata: sql.clone(),
         albums: sql.clone(),
         partners: sql.clone(),
         stacks: sql.clone(),
@@ -151,7 +154,8 @@ pub async fn open(url: &str) -> Result<Store, StoreError> {
         faces: sql.clone(),
         duplicates: sql.clone(),
         face_search: sql.clone(),
-        ocr: sql,
+        ocr: sql.clone(),
+        sync: sql,
         smart_search,
     })
 }

@@ -12,7 +12,7 @@ use crate::SqlStore;
 use crate::codec::*;
 use crate::id_lists::{execute_for_ids, fetch_for_ids, link_assets};
 
-fn memory_from_row(row: &AnyRow) -> StoreResult<MemoryRecord> {
+pub(crate) fn memory_from_row(row: &AnyRow) -> StoreResult<MemoryRecord> {
     let data = get_str(row, "data")?;
     Ok(MemoryRecord {
         id: get_uuid(row, "id")?,

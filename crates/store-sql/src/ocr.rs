@@ -12,14 +12,14 @@ use uuid::Uuid;
 use crate::SqlStore;
 use crate::codec::*;
 
-const COLUMNS: &str = "id, asset_id, line, x1, y1, x2, y2, x3, y3, x4, y4, box_score, \
+pub(crate) const COLUMNS: &str = "id, asset_id, line, x1, y1, x2, y2, x3, y3, x4, y4, box_score, \
      text_score, text";
 
 fn number(row: &AnyRow, col: &str) -> StoreResult<f64> {
     get_opt_f64(row, col)?.ok_or_else(|| StoreError::Backend(format!("{col} is NULL")))
 }
 
-fn record_from_row(row: &AnyRow) -> StoreResult<OcrRecord> {
+pub(crate) fn record_from_row(row: &AnyRow) -> StoreResult<OcrRecord> {
     Ok(OcrRecord {
         id: get_uuid(row, "id")?,
         asset_id: get_uuid(row, "asset_id")?,

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::SqlStore;
 use crate::codec::*;
 
-fn partner_from_row(row: &AnyRow) -> StoreResult<PartnerRecord> {
+pub(crate) fn partner_from_row(row: &AnyRow) -> StoreResult<PartnerRecord> {
     Ok(PartnerRecord {
         shared_by_id: get_uuid(row, "shared_by_id")?,
         shared_with_id: get_uuid(row, "shared_with_id")?,

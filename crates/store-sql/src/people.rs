@@ -16,7 +16,7 @@ use crate::SqlStore;
 use crate::codec::*;
 use crate::id_lists::{execute_for_ids, fetch_for_ids};
 
-const PERSON_COLUMNS: &str = "p.id, p.owner_id, p.name, p.birth_date, p.is_hidden, \
+pub(crate) const PERSON_COLUMNS: &str = "p.id, p.owner_id, p.name, p.birth_date, p.is_hidden, \
      p.is_favorite, p.color, p.feature_face_id, p.created_at, p.updated_at";
 
 const FACE_COLUMNS: &str = "f.id, f.asset_id, f.person_id, f.image_width, f.image_height, \
@@ -30,7 +30,7 @@ const COUNTS: &str = "(SELECT COUNT(*) FROM asset_faces f JOIN assets a ON a.id 
 
 const DATE_FORMAT: &str = "%Y-%m-%d";
 
-fn person_from_row(row: &AnyRow) -> StoreResult<PersonRecord> {
+pub(crate) fn person_from_row(row: &AnyRow) -> StoreResult<PersonRecord> {
     let birth_date = get_opt_str(row, "birth_date")?
         .map(|s| {
             NaiveDate::parse_from_str(&s, DATE_FORMAT).map_err(|_| {
@@ -60,7 +60,7 @@ fn summary_from_row(row: &AnyRow) -> StoreResult<PersonSummary> {
     })
 }
 
-fn face_from_row(row: &AnyRow) -> StoreResult<FaceRecord> {
+pub(crate) fn face_from_row(row: &AnyRow) -> StoreResult<FaceRecord> {
     let embedding: Option<Vec<u8>> = row.try_get("embedding").map_err(db_err)?;
     let int = |col: &str| get_i64(row, col).map(|v| v as i32);
     Ok(FaceRecord {

@@ -19,6 +19,7 @@ fn session_from_row(row: &AnyRow) -> StoreResult<SessionRecord> {
         created_at: get_ts(row, "created_at")?,
         updated_at: get_ts(row, "updated_at")?,
         expires_at: get_opt_ts(row, "expires_at")?,
+        is_pending_sync_reset: get_bool(row, "is_pending_sync_reset")?,
     })
 }
 

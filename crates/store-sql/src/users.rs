@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::SqlStore;
 use crate::codec::*;
 
-fn user_from_row(row: &AnyRow) -> StoreResult<UserRecord> {
+pub(crate) fn user_from_row(row: &AnyRow) -> StoreResult<UserRecord> {
     let preferences = get_opt_str(row, "preferences")?
         .map(|s| serde_json::from_str(&s).map_err(|e| StoreError::Backend(e.to_string())))
         .transpose()?;

@@ -3,6 +3,7 @@
 //! Each area has its own repository trait; [`Store`] bundles them as trait
 //! objects so callers compile once whatever the backend.
 
+pub mod asset_metadata;
 mod error;
 pub mod faces;
 pub mod messages;
@@ -10,6 +11,7 @@ pub mod ocr;
 pub mod records;
 mod repos;
 pub mod smart_search;
+pub mod sync;
 
 use std::sync::Arc;
 
@@ -23,6 +25,7 @@ pub struct Store {
     pub sessions: Arc<dyn SessionRepo>,
     pub api_keys: Arc<dyn ApiKeyRepo>,
     pub assets: Arc<dyn AssetRepo>,
+    pub asset_metadata: Arc<dyn asset_metadata::AssetMetadataRepo>,
     pub albums: Arc<dyn AlbumRepo>,
     pub partners: Arc<dyn PartnerRepo>,
     pub stacks: Arc<dyn StackRepo>,
@@ -39,4 +42,5 @@ pub struct Store {
     pub smart_search: Arc<dyn smart_search::SmartSearchRepo>,
     pub duplicates: Arc<dyn smart_search::DuplicateRepo>,
     pub notifications: Arc<dyn NotificationRepo>,
+    pub sync: Arc<dyn sync::SyncRepo>,
 }

@@ -58,6 +58,8 @@ pub struct SessionRecord {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// The session's sync must start over (its next stream answers only `SyncResetV1`).
+    pub is_pending_sync_reset: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -125,6 +127,8 @@ pub struct AssetRecord {
     pub live_photo_video_id: Option<Uuid>,
     /// The near-duplicate group the asset is in.
     pub duplicate_id: Option<Uuid>,
+    /// The stack the asset is a member of.
+    pub stack_id: Option<Uuid>,
     pub exif: ExifRecord,
     /// The EXIF fields the user edited; metadata extraction leaves them as they are.
     pub locked_properties: LockedProperties,

@@ -101,6 +101,7 @@ impl Domain {
                     metadata_extracted_at: None,
                     live_photo_video_id: None,
                     duplicate_id: None,
+                    stack_id: None,
                     locked_properties: LockedProperties::NONE,
                     exif: ExifRecord::default(),
                 };

@@ -253,6 +253,7 @@ mod tests {
             metadata_extracted_at: None,
             live_photo_video_id: None,
             duplicate_id: None,
+            stack_id: None,
             exif,
             locked_properties: locked,
         }

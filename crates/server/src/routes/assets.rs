@@ -195,10 +195,24 @@ async fn upload(
         is_favorite: parse_bool(&fields, "isFavorite")?,
         visibility: visibility.as_str().to_string(),
     };
+    let live_photo_video_id = match fields.get("livePhotoVideoId").map(|v| v.trim()) {
+        Some(v) if !v.is_empty() => Some(
+            Uuid::parse_str(v)
+                .map_err(|_| ApiError::bad_request("livePhotoVideoId must be a UUID"))?,
+        ),
+        _ => None,
+    };
+    let metadata = parse_upload_metadata(&fields)?;
     let outcome = state
         .domain
         .create_asset(ctx, meta, staged, sidecar)
         .await?;
+    if let UploadOutcome::Created(id) = outcome {
+        state
+            .domain
+            .finish_upload_from_app(ctx, id, live_photo_video_id, metadata)
+            .await?;
+    }
     Ok(match outcome {
         UploadOutcome::Created(id) => (
             StatusCode::CREATED,
@@ -217,6 +231,32 @@ async fn upload(
         )
             .into_response(),
     })
+}
+
+/// The `metadata` field: a JSON list of `{key, value}` with object values.
+fn parse_upload_metadata(
+    fields: &HashMap<String, String>,
+) -> ApiResult<Vec<(String, serde_json::Value)>> {
+    #[derive(serde::Deserialize)]
+    struct Item {
+        key: String,
+        value: serde_json::Value,
+    }
+    let Some(raw) = fields.get("metadata").filter(|v| !v.trim().is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let items: Vec<Item> = serde_json::from_str(raw)
+        .map_err(|_| ApiError::bad_request("metadata must be a list of {key, value}"))?;
+    items
+        .into_iter()
+        .map(|i| {
+            if i.value.is_object() {
+                Ok((i.key, i.value))
+            } else {
+                Err(ApiError::bad_request("metadata values must be objects"))
+            }
+        })
+        .collect()
 }
 
 /// SHA-1 as 40 hex digits or 28 base64 characters, as clients send it.

@@ -2,6 +2,7 @@
 
 pub mod albums;
 pub mod api_keys;
+pub mod asset_metadata;
 pub mod assets;
 pub mod auth;
 pub mod download;
@@ -22,6 +23,7 @@ pub mod sessions;
 pub mod shared_links;
 mod smart_search;
 pub mod stacks;
+pub mod sync;
 pub mod system_config;
 pub mod tags;
 pub mod timeline;
@@ -36,6 +38,8 @@ use crate::AppState;
 pub fn api_routes() -> Router<AppState> {
     Router::new()
         .merge(server::routes())
+        .merge(asset_metadata::routes())
+        .merge(sync::routes())
         .merge(auth::routes())
         .merge(oauth::routes())
         .merge(users::routes())

@@ -5,18 +5,32 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
 use shoebox_api_types::permission::Permission;
-use shoebox_api_types::sessions::SessionResponseDto;
+use shoebox_api_types::sessions::{SessionResponseDto, SessionUpdateDto};
 use uuid::Uuid;
 
 use crate::AppState;
 use crate::dto;
 use crate::error::ApiResult;
-use crate::extract::{ApiPath, Auth};
+use crate::extract::{ApiJson, ApiPath, Auth};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/sessions", get(list).delete(delete_all))
-        .route("/sessions/{id}", delete(delete_one))
+        .route("/sessions/{id}", delete(delete_one).put(update_one))
+}
+
+async fn update_one(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<SessionUpdateDto>,
+) -> ApiResult<Json<SessionResponseDto>> {
+    let ctx = auth.require(Permission::SessionUpdate)?;
+    let session = state
+        .domain
+        .update_session(ctx, id, body.is_pending_sync_reset)
+        .await?;
+    Ok(Json(dto::session(&session, ctx.session_id)))
 }
 
 async fn list(

@@ -7,6 +7,7 @@ use shoebox_domain::{Domain, DomainResult};
 
 use crate::dto;
 use crate::routes::notifications::notification;
+use crate::sync_lines;
 
 /// The event's arguments, or `None` when what it is about is gone (or cannot be told yet).
 pub async fn args(domain: &Domain, event: &Event) -> DomainResult<Option<Vec<Value>>> {
@@ -17,8 +18,16 @@ pub async fn args(domain: &Domain, event: &Event) -> DomainResult<Option<Vec<Val
             };
             vec![to_value(dto::asset(&asset))]
         }
-        // The sync stream's rows are not served yet; the mobile app syncs by the stream.
-        Event::AssetUploadReady { .. } => return Ok(None),
+        // The mobile app adds these rows to its copy of the library as if synced.
+        Event::AssetUploadReady { asset_id, .. } => {
+            let Some(asset) = domain.event_asset(*asset_id).await? else {
+                return Ok(None);
+            };
+            vec![json!({
+                "asset": to_value(sync_lines::asset_v2(&asset)),
+                "exif": to_value(sync_lines::asset_exif(&asset)),
+            })]
+        }
         Event::AssetHidden { asset_id, .. } | Event::AssetDelete { asset_id, .. } => {
             vec![json!(asset_id)]
         }

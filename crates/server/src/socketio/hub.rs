@@ -75,6 +75,10 @@ async fn relay(
             }
             Err(RecvError::Closed) => return,
         };
+        // With every socket closed, reading what a payload needs would be wasted.
+        if frames.receiver_count() == 0 {
+            continue;
+        }
         match render::args(&domain, &event).await {
             Ok(Some(args)) => {
                 let frame = Frame {

@@ -2,9 +2,10 @@
 # Sets up and runs the whole test suite:
 #   1. the web app's build, type check and unit tests (the server embeds web/dist),
 #   2. unit and API tests (every API story on SQLite and on PostgreSQL),
-#   3. the real Immich CLI 3.2.2 and SDK against a running server, on both backends, and the
-#      mobile app's sync through a reference client (tests/sync) on SQLite, PostgreSQL and
-#      PostgreSQL with a separate worker process,
+#   3. the real Immich CLI 3.2.2 and SDK, and socket.io-client, against a running server, on both
+#      backends (and socket.io with a separate worker process on PostgreSQL), and the mobile
+#      app's sync through a reference client (tests/sync) on SQLite, PostgreSQL and PostgreSQL
+#      with a separate worker process,
 #   4. the web app end to end in headless Chromium, then Firefox ESR, against a running server.
 # The pgvector stories use a PostgreSQL with pgvector started here (scripts/pgvector-server.sh).
 # PostgreSQL: SHOEBOX_TEST_PG_URL, else the one on 127.0.0.1:5432, else a private
@@ -109,6 +110,8 @@ run_cli_compat() {
   SHOEBOX_URL="http://127.0.0.1:$port" "$node22" tests/cli/compat.mjs
   echo "-- OAuth login against a real OpenID Connect provider on $backend"
   SHOEBOX_URL="http://127.0.0.1:$port" "$node22" --test tests/cli/oauth.mjs
+  echo "-- socket.io live events on $backend"
+  SHOEBOX_URL="http://127.0.0.1:$port" "$node22" --test tests/cli/socketio.mjs
   kill "$pid"
   wait "$pid" 2>/dev/null || true
   if [ "$backend" = postgres ]; then
@@ -116,9 +119,35 @@ run_cli_compat() {
   fi
 }
 
+# socket.io with the jobs in a `shoebox worker` process: the upload events it raises must reach
+# the API process's clients through PostgreSQL.
+run_socketio_across_processes() {
+  local port="" data="$work/sio-split" log="$work/sio-split-serve.log" db="shoebox_sio_$$"
+  psql -q "$SHOEBOX_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+  local db_url="${SHOEBOX_TEST_PG_URL%/*}/$db"
+  SHOEBOX_LOG=info NO_COLOR=1 "$CARGO_TARGET_DIR/debug/shoebox" serve --workers false --data-dir "$data" --host 127.0.0.1 --port 0 --database-url "$db_url" >"$log" 2>&1 &
+  local serve_pid=$!
+  pids+=("$serve_pid")
+  for _ in $(seq 300); do
+    port="$(sed -n 's/.*listening.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -n 1)"
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  [ -n "$port" ] || { cat "$log"; echo "test: the server did not start"; exit 1; }
+  SHOEBOX_LOG=info NO_COLOR=1 "$CARGO_TARGET_DIR/debug/shoebox" worker --data-dir "$data" --database-url "$db_url" >"$work/sio-split-worker.log" 2>&1 &
+  local worker_pid=$!
+  pids+=("$worker_pid")
+  echo "-- socket.io live events raised by a worker process (PostgreSQL)"
+  SHOEBOX_URL="http://127.0.0.1:$port" "$node22" --test tests/cli/socketio.mjs
+  kill "$serve_pid" "$worker_pid"
+  wait "$serve_pid" "$worker_pid" 2>/dev/null || true
+  psql -q "$SHOEBOX_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+}
+
 command -v psql >/dev/null 2>&1 || apt_install postgresql-client
 run_cli_compat sqlite
 run_cli_compat postgres
+run_socketio_across_processes
 
 echo "== The Immich mobile app's sync (stream v2) against the real server"
 (cd tests/sync && npm ci --no-audit --no-fund --loglevel=error)

@@ -317,6 +317,22 @@ describe(`the web app in ${BROWSER}`, () => {
     assert.equal((await me()).status, 401);
   });
 
+  it('shows an upload made elsewhere as soon as its thumbnail is ready, told by socket.io', async () => {
+    await page.getByRole('link', { name: 'Photos' }).click();
+    await expectCount(library.size);
+    const file = join(work, 'from-elsewhere.jpg');
+    execFileSync('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x240', '-frames:v', '1', file]);
+    // Another client's upload: this page neither reloads nor makes it.
+    await uploadByApi(await token(), file);
+    const id = [...library].findLast(([, name]) => name === 'from-elsewhere.jpg')[0];
+    await expectCount(library.size);
+    await scrollToThumb(id);
+    await page.waitForFunction((id) => {
+      const img = document.querySelector(`[data-asset-id="${id}"] img`);
+      return img?.complete && img.naturalWidth > 0;
+    }, id);
+  });
+
   it('has a dark theme and a phone layout', async () => {
     await page.getByRole('link', { name: 'Photos' }).click();
     await page.getByRole('button', { name: 'Switch to dark theme' }).click();

@@ -7,6 +7,7 @@ use shoebox_store::records::*;
 use uuid::Uuid;
 
 use crate::auth::AuthContext;
+use crate::events::Event;
 use crate::storage::Storage;
 use crate::uploads::StagedUpload;
 use crate::{Domain, DomainError, DomainResult};
@@ -401,6 +402,12 @@ impl Domain {
         self.require_owned(auth, ids, "asset.update").await?;
         if !patch.is_empty() {
             self.store.assets.update(ids, &patch, Utc::now()).await?;
+            let owner_id = auth.user_id();
+            let events = ids
+                .iter()
+                .map(|&asset_id| Event::AssetUpdate { owner_id, asset_id })
+                .collect();
+            self.emit_all(events).await;
         }
         // The edit is locked in the database; the sidecar carries it to other tools and keeps
         // it with the file.
@@ -421,7 +428,13 @@ impl Domain {
         if force {
             self.purge_assets(ids).await
         } else {
-            Ok(self.store.assets.trash(ids, Utc::now()).await?)
+            self.store.assets.trash(ids, Utc::now()).await?;
+            self.emit(Event::AssetTrash {
+                owner_id: auth.user_id(),
+                asset_ids: ids.to_vec(),
+            })
+            .await;
+            Ok(())
         }
     }
 
@@ -446,6 +459,14 @@ impl Domain {
         owners.sort();
         owners.dedup();
         self.store.assets.delete(&all_ids).await?;
+        let events = assets
+            .iter()
+            .map(|a| Event::AssetDelete {
+                owner_id: a.owner_id,
+                asset_id: a.id,
+            })
+            .collect();
+        self.emit_all(events).await;
         let originals: Vec<String> = assets
             .into_iter()
             .flat_map(|a| std::iter::once(a.original_path).chain(a.sidecar_path))
@@ -460,14 +481,28 @@ impl Domain {
 
     pub async fn restore_assets(&self, auth: &AuthContext, ids: &[Uuid]) -> DomainResult<()> {
         self.require_owned(auth, ids, "asset.delete").await?;
-        Ok(self.store.assets.restore(ids, Utc::now()).await?)
+        self.store.assets.restore(ids, Utc::now()).await?;
+        self.emit_restored(auth, ids.to_vec()).await;
+        Ok(())
+    }
+
+    async fn emit_restored(&self, auth: &AuthContext, asset_ids: Vec<Uuid>) {
+        if !asset_ids.is_empty() {
+            self.emit(Event::AssetRestore {
+                owner_id: auth.user_id(),
+                asset_ids,
+            })
+            .await;
+        }
     }
 
     /// Restores the whole trash; returns how many assets came back.
     pub async fn restore_trash(&self, auth: &AuthContext) -> DomainResult<usize> {
         let ids = self.store.assets.trashed_ids(auth.user_id()).await?;
         self.store.assets.restore(&ids, Utc::now()).await?;
-        Ok(ids.len())
+        let count = ids.len();
+        self.emit_restored(auth, ids).await;
+        Ok(count)
     }
 
     /// Deletes everything in the trash for good; returns how many assets went.

@@ -229,6 +229,8 @@ impl Domain {
                 .sessions
                 .delete(session_id, auth.user_id())
                 .await?;
+            self.emit(crate::events::Event::SessionDelete { session_id })
+                .await;
         }
         Ok(())
     }
@@ -255,10 +257,7 @@ impl Domain {
             .update(auth.user_id(), &patch, Utc::now())
             .await?;
         if invalidate_sessions {
-            self.store
-                .sessions
-                .delete_all_for_user(auth.user_id(), auth.session_id)
-                .await?;
+            self.delete_other_sessions(auth).await?;
         }
         Ok(user)
     }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod downloads;
 pub mod duplicates;
 mod error;
+pub mod events;
 pub mod map;
 pub mod memories;
 pub mod nightly;
@@ -59,6 +60,9 @@ pub struct Domain {
     pub ml: Option<Arc<dyn shoebox_ml::MachineLearning>>,
     /// Recent smart-search text embeddings.
     embedding_cache: Arc<smart_search::EmbeddingCache>,
+    /// Where live events go: to this process's socket.io clients, and with a shared
+    /// database to the other processes' too.
+    pub events: Arc<dyn events::EventBus>,
 }
 
 impl Domain {
@@ -72,7 +76,15 @@ impl Domain {
             system_config_cache: Arc::default(),
             ml: None,
             embedding_cache: Arc::default(),
+            events: Arc::new(events::LocalEventBus::default()),
         }
+    }
+
+    /// The same domain publishing its events on `events` (the database's channel when
+    /// other processes share it).
+    pub fn with_events(mut self, events: Arc<dyn events::EventBus>) -> Self {
+        self.events = events;
+        self
     }
 
     /// The same domain with machine learning (faces, and later CLIP and OCR) from `ml`.

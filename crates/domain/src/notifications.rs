@@ -5,6 +5,7 @@ use shoebox_store::records::{NotificationFilter, NotificationRecord};
 use uuid::Uuid;
 
 use crate::auth::AuthContext;
+use crate::events::Event;
 use crate::{Domain, DomainError, DomainResult};
 
 /// An admin's message to a user, before validation.
@@ -41,6 +42,11 @@ impl Domain {
             created_at: Utc::now(),
         };
         self.store.notifications.create(&notification).await?;
+        self.emit(Event::Notification {
+            user_id: notification.user_id,
+            notification_id: notification.id,
+        })
+        .await;
         Ok(notification)
     }
 

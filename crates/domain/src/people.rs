@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::albums::{BulkFailure, BulkResult};
 use crate::auth::AuthContext;
+use crate::events::Event;
 use crate::storage::Storage;
 use crate::{Domain, DomainError, DomainResult};
 
@@ -264,6 +265,7 @@ impl Domain {
             }
             None => None,
         };
+        let new_picture = feature_face_id.is_some();
         let patch = PersonPatch {
             name: changes.name,
             birth_date: changes.birth_date,
@@ -273,7 +275,15 @@ impl Domain {
             feature_face_id,
         };
         self.store.people.update(id, &patch, Utc::now()).await?;
-        self.get_person(auth, id, "person.update").await
+        let person = self.get_person(auth, id, "person.update").await?;
+        if new_picture {
+            self.emit(Event::PersonThumbnail {
+                owner_id: person.owner_id,
+                person_id: id,
+            })
+            .await;
+        }
+        Ok(person)
     }
 
     pub async fn delete_people(&self, auth: &AuthContext, ids: &[Uuid]) -> DomainResult<()> {
@@ -361,6 +371,11 @@ impl Domain {
                 .people
                 .update(person.id, &patch, Utc::now())
                 .await?;
+            self.emit(Event::PersonThumbnail {
+                owner_id: current.owner_id,
+                person_id: person.id,
+            })
+            .await;
         }
         Ok(())
     }

@@ -4,6 +4,7 @@ use shoebox_store::records::SessionRecord;
 use uuid::Uuid;
 
 use crate::auth::AuthContext;
+use crate::events::Event;
 use crate::{Domain, DomainError, DomainResult};
 
 impl Domain {
@@ -13,6 +14,7 @@ impl Domain {
 
     pub async fn delete_session(&self, auth: &AuthContext, id: Uuid) -> DomainResult<()> {
         if self.store.sessions.delete(id, auth.user_id()).await? {
+            self.emit(Event::SessionDelete { session_id: id }).await;
             Ok(())
         } else {
             Err(DomainError::BadRequest("Session not found".into()))
@@ -48,10 +50,17 @@ impl Domain {
 
     /// Revokes every session of the caller but the one making the request.
     pub async fn delete_other_sessions(&self, auth: &AuthContext) -> DomainResult<()> {
-        Ok(self
-            .store
+        let ended = self.store.sessions.list_for_user(auth.user_id()).await?;
+        self.store
             .sessions
             .delete_all_for_user(auth.user_id(), auth.session_id)
-            .await?)
+            .await?;
+        let events = ended
+            .iter()
+            .filter(|s| Some(s.id) != auth.session_id)
+            .map(|s| Event::SessionDelete { session_id: s.id })
+            .collect();
+        self.emit_all(events).await;
+        Ok(())
     }
 }

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::assets::no_access;
 use crate::auth::AuthContext;
+use crate::events::Event;
 use crate::{Domain, DomainError, DomainResult};
 
 impl Domain {
@@ -27,11 +28,20 @@ impl Domain {
             ));
         }
         self.require_owned(auth, &unique, "asset.update").await?;
-        Ok(self
+        let stack = self
             .store
             .stacks
             .create(Uuid::new_v4(), auth.user_id(), &unique, Utc::now())
-            .await?)
+            .await?;
+        self.emit_stack_update(auth).await;
+        Ok(stack)
+    }
+
+    async fn emit_stack_update(&self, auth: &AuthContext) {
+        self.emit(Event::StackUpdate {
+            owner_id: auth.user_id(),
+        })
+        .await;
     }
 
     /// A stack the caller owns.
@@ -91,6 +101,7 @@ impl Domain {
             .stacks
             .set_primary(id, primary, Utc::now())
             .await?;
+        self.emit_stack_update(auth).await;
         self.get_stack(auth, id, "stack.update").await
     }
 
@@ -99,7 +110,9 @@ impl Domain {
         for id in ids {
             self.get_stack(auth, *id, "stack.delete").await?;
         }
-        Ok(self.store.stacks.delete(ids).await?)
+        self.store.stacks.delete(ids).await?;
+        self.emit_stack_update(auth).await;
+        Ok(())
     }
 
     pub async fn remove_from_stack(
@@ -117,6 +130,8 @@ impl Domain {
                 "Cannot remove primary asset from stack".into(),
             ));
         }
-        Ok(self.store.stacks.remove_asset(id, asset_id).await?)
+        self.store.stacks.remove_asset(id, asset_id).await?;
+        self.emit_stack_update(auth).await;
+        Ok(())
     }
 }

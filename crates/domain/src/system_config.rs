@@ -1262,6 +1262,13 @@ impl SystemConfigCache {
     fn set(&self, config: Arc<SystemConfig>) {
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(config);
     }
+
+    /// Drops the configuration so the next read loads it again; waits for a load under way,
+    /// which could otherwise put back what it read before the change.
+    async fn forget(&self) {
+        let _writing = self.writes.lock().await;
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
 }
 
 /// The options Immich's storage template editor offers.
@@ -1361,7 +1368,30 @@ impl Domain {
         self.system_config_cache.set(Arc::new(config.clone()));
         // Idle workers re-read their queue's concurrency when woken.
         self.job_wake.notify_waiters();
+        self.emit(crate::events::Event::ConfigUpdate).await;
         Ok(config)
+    }
+}
+
+impl Domain {
+    /// Reloads the configuration whenever another process (one sharing the database) changes
+    /// it, and lets idle workers pick up new concurrency; runs until the bus closes.
+    pub fn follow_config_updates(&self) -> tokio::task::JoinHandle<()> {
+        let domain = self.clone();
+        let mut events = self.events.subscribe();
+        tokio::spawn(async move {
+            use tokio::sync::broadcast::error::RecvError;
+            loop {
+                match events.recv().await {
+                    Ok(crate::events::Event::ConfigUpdate) | Err(RecvError::Lagged(_)) => {
+                        domain.system_config_cache.forget().await;
+                        domain.job_wake.notify_waiters();
+                    }
+                    Ok(_) => {}
+                    Err(RecvError::Closed) => return,
+                }
+            }
+        })
     }
 }
 

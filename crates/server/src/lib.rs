@@ -6,6 +6,7 @@ mod extract;
 mod ml_clip;
 mod ml_service;
 mod routes;
+mod socketio;
 mod sync_lines;
 mod web;
 
@@ -33,6 +34,8 @@ pub struct ServerSettings {
 pub struct AppState {
     pub domain: Domain,
     pub settings: Arc<ServerSettings>,
+    /// Relays the domain's events to this process's socket.io clients.
+    pub sockets: Arc<socketio::SocketHub>,
 }
 
 async fn api_not_found(uri: Uri, method: axum::http::Method) -> ApiError {
@@ -46,10 +49,12 @@ pub fn router(domain: Domain, settings: ServerSettings) -> Router {
     let state = AppState {
         domain,
         settings: Arc::new(settings),
+        sockets: Arc::default(),
     };
     // A known path with the wrong method also answers Immich's JSON 404
     // ("Cannot POST /…"), not axum's empty 405: clients need a JSON body.
     let api = routes::api_routes()
+        .merge(socketio::routes())
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_not_found);
     Router::new()

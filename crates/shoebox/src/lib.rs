@@ -4,9 +4,11 @@ pub mod config;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use shoebox_domain::events::ChannelEventBus;
 use shoebox_domain::{Domain, MediaPaths, Storage};
 use shoebox_jobs::{WorkerPool, Workers};
 use shoebox_server::{Router, ServerSettings};
@@ -31,7 +33,26 @@ pub async fn open_domain(config: &StorageConfig) -> anyhow::Result<Domain> {
         .recover_uploads(&store)
         .await
         .context("cannot recover interrupted uploads")?;
-    Ok(Domain::new(store, storage).with_ml(open_ml(&config.ml, &config.data_dir)))
+    let domain = Domain::new(store, storage).with_ml(open_ml(&config.ml, &config.data_dir));
+    open_events(domain, &config.database_url()).await
+}
+
+/// Live events over the database when processes share it (PostgreSQL), so a worker's
+/// events reach the API process's socket.io clients and a configuration change reaches
+/// every process; within this process otherwise.
+async fn open_events(domain: Domain, database_url: &str) -> anyhow::Result<Domain> {
+    let Some(channel) = shoebox_store_sql::message_channel(database_url)
+        .context("cannot open the database's event channel")?
+    else {
+        return Ok(domain);
+    };
+    let bus = ChannelEventBus::start(Arc::new(channel))
+        .await
+        .context("cannot listen for events on the database")?;
+    let domain = domain.with_events(Arc::new(bus));
+    // Lives as long as the process; nothing to stop.
+    drop(domain.follow_config_updates());
+    Ok(domain)
 }
 
 /// Machine learning as configured: ML services over HTTP when URLs are given, else ONNX

@@ -18,6 +18,7 @@ mod jobs;
 mod map;
 mod memories;
 mod notifications;
+mod notify;
 mod ocr;
 mod partners;
 mod people;
@@ -38,6 +39,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use notify::{PgMessageChannel, message_channel};
 use shoebox_store::{Store, StoreError};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};

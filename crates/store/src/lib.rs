@@ -6,6 +6,7 @@
 pub mod asset_metadata;
 mod error;
 pub mod faces;
+pub mod messages;
 pub mod ocr;
 pub mod records;
 mod repos;

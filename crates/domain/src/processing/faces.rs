@@ -19,6 +19,7 @@ use shoebox_store::records::JobRecord;
 use uuid::Uuid;
 
 use super::{START_PAGE, asset_id_of, ml_job_error, read_preview, store_err};
+use crate::events::Event;
 use crate::{Domain, DomainResult};
 
 pub const DETECT_JOB: &str = "AssetDetectFaces";
@@ -233,6 +234,7 @@ impl JobHandler for RecognizeFace {
                 .map_err(store_err)?;
             return Ok(());
         }
+        let mut created = None;
         if core && person.is_none() {
             let now = Utc::now();
             let new = PersonRecord {
@@ -248,6 +250,7 @@ impl JobHandler for RecognizeFace {
                 updated_at: now,
             };
             store.people.create(&new).await.map_err(store_err)?;
+            created = Some(new.id);
             person = Some(new.id);
         }
         if let Some(person) = person {
@@ -256,6 +259,15 @@ impl JobHandler for RecognizeFace {
                 .assign(&[id], Some(person))
                 .await
                 .map_err(store_err)?;
+        }
+        // A new person's picture is their first face: clients can show it now.
+        if let Some(person_id) = created {
+            domain
+                .emit(Event::PersonThumbnail {
+                    owner_id: owner,
+                    person_id,
+                })
+                .await;
         }
         Ok(())
     }

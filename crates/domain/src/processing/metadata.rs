@@ -16,6 +16,7 @@ use uuid::Uuid;
 use super::asset_id_of;
 use super::video::video_job_error;
 use crate::assets::zone_name;
+use crate::events::Event;
 use crate::{Domain, DomainError, DomainResult};
 
 pub const JOB_NAME: &str = "AssetExtractMetadata";
@@ -209,8 +210,15 @@ impl JobHandler for ExtractMetadata {
                         .import_tagged_faces(&asset, &meta.tagged_faces())
                         .await?;
                     // Whichever half of a live photo arrives second completes the pair.
-                    if update.live_photo_cid.is_some() {
-                        store.assets.link_live_photo(id).await?;
+                    if update.live_photo_cid.is_some()
+                        && let Some((_, video)) = store.assets.link_live_photo(id).await?
+                    {
+                        self.domain
+                            .emit(Event::AssetHidden {
+                                owner_id: asset.owner_id,
+                                asset_id: video,
+                            })
+                            .await;
                     }
                     Ok::<_, DomainError>(())
                 }

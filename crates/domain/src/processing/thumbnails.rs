@@ -9,11 +9,12 @@ use shoebox_jobs::{JobError, JobHandler, Queue};
 use shoebox_media::thumbnails::{
     ThumbnailSettings, generate_from_bytes, generate_with_orientation,
 };
-use shoebox_store::records::{AssetFileRecord, AssetKind, JobRecord};
+use shoebox_store::records::{AssetFileRecord, AssetKind, AssetRecord, JobRecord};
 use uuid::Uuid;
 
 use super::video::video_job_error;
 use super::{asset_id_of, store_err};
+use crate::events::Event;
 use crate::storage::Storage;
 use crate::{Domain, DomainResult};
 
@@ -136,8 +137,26 @@ impl JobHandler for GenerateThumbnails {
         if domain.clip_model().await.map_err(store_err)?.is_some() {
             domain.queue_smart_search(&[id]).await.map_err(store_err)?;
         }
+        // An asset's first thumbnails make it showable: clients add it to their timelines
+        // now (Immich tells them after an upload's thumbnails; regenerating tells nobody).
+        if asset.thumbhash.is_none() {
+            domain.emit_all(ready_events(&asset)).await;
+        }
         Ok(())
     }
+}
+
+/// What the owner's clients hear when an asset can first be shown; nothing, as in Immich,
+/// for assets off the timeline and archive (a live photo's video, locked ones).
+fn ready_events(asset: &AssetRecord) -> Vec<Event> {
+    if !matches!(asset.visibility.as_str(), "timeline" | "archive") {
+        return Vec::new();
+    }
+    let (owner_id, asset_id) = (asset.owner_id, asset.id);
+    vec![
+        Event::UploadSuccess { owner_id, asset_id },
+        Event::AssetUploadReady { owner_id, asset_id },
+    ]
 }
 
 pub fn handler(domain: &Domain) -> Arc<dyn JobHandler> {

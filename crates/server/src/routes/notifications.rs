@@ -31,7 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/notifications", post(create))
 }
 
-fn notification(n: &NotificationRecord) -> NotificationDto {
+pub(crate) fn notification(n: &NotificationRecord) -> NotificationDto {
     NotificationDto {
         id: n.id.to_string(),
         created_at: n.created_at,

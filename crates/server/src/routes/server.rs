@@ -36,13 +36,18 @@ async fn ping() -> Json<ServerPingResponse> {
 }
 
 async fn version() -> Json<ServerVersionResponseDto> {
+    Json(server_version())
+}
+
+/// The version this server answers as, also sent to each socket.io client on connect.
+pub(crate) fn server_version() -> ServerVersionResponseDto {
     let (major, minor, patch) = API_VERSION;
-    Json(ServerVersionResponseDto {
+    ServerVersionResponseDto {
         major,
         minor,
         patch,
         prerelease: None,
-    })
+    }
 }
 
 async fn version_history() -> Json<Vec<serde_json::Value>> {

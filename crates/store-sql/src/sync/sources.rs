@@ -64,6 +64,19 @@ fn plan(source: SyncSource, backend: Backend, incremental: bool) -> Plan {
         Backend::Sqlite if incremental => "CROSS JOIN",
         _ => "JOIN",
     };
+    // The user's own children are fewer than their assets more often than not (faces, OCR
+    // lines and metadata exist for some assets), so SQLite starts at the child table even
+    // on a first read.
+    let own_child_join = match backend {
+        Backend::Sqlite => "CROSS JOIN",
+        Backend::Postgres => "JOIN",
+    };
+    // PostgreSQL reads the partner list first when it is an array, then the owners' index;
+    // as `IN (subquery)` it may walk every asset in position order instead.
+    let in_partners = match backend {
+        Backend::Sqlite => format!("IN {MY_PARTNERS}"),
+        Backend::Postgres => format!("= ANY(ARRAY{MY_PARTNERS})"),
+    };
     let asset_pos = "a.update_xid, a.update_id";
     let exif_pos = "e.update_xid, e.update_id";
     let link_pos = "aa.update_xid, aa.update_id";
@@ -146,11 +159,11 @@ fn plan(source: SyncSource, backend: Backend, incremental: bool) -> Plan {
         Assets => simple(assets_where("a.owner_id = $1"), asset_pos, Shape::Asset),
         AssetDeletes => tomb("asset", "t.user_id = $1"),
         PartnerAssets => simple(
-            assets_where(&format!("a.owner_id IN {MY_PARTNERS}")),
+            assets_where(&format!("a.owner_id {in_partners}")),
             asset_pos,
             Shape::Asset,
         ),
-        PartnerAssetDeletes => tomb("asset", &format!("t.user_id IN {MY_PARTNERS}")),
+        PartnerAssetDeletes => tomb("asset", &format!("t.user_id {in_partners}")),
         PartnerAssetBackfill(partner) => with_id(
             simple(assets_where("a.owner_id = $2"), asset_pos, Shape::Asset),
             partner,
@@ -158,7 +171,7 @@ fn plan(source: SyncSource, backend: Backend, incremental: bool) -> Plan {
         Stacks | PartnerStacks | PartnerStackBackfill(_) => {
             let owner = match source {
                 Stacks => "s.owner_id = $1".to_string(),
-                PartnerStacks => format!("s.owner_id IN {MY_PARTNERS}"),
+                PartnerStacks => format!("s.owner_id {in_partners}"),
                 _ => "s.owner_id = $2".to_string(),
             };
             let p = simple(
@@ -175,7 +188,7 @@ fn plan(source: SyncSource, backend: Backend, incremental: bool) -> Plan {
             }
         }
         StackDeletes => tomb("stack", "t.user_id = $1"),
-        PartnerStackDeletes => tomb("stack", &format!("t.user_id IN {MY_PARTNERS}")),
+        PartnerStackDeletes => tomb("stack", &format!("t.user_id {in_partners}")),
         AlbumAssetCreates => simple(
             format!(
                 "{} WHERE aa.album_id IN {MY_ALBUMS} AND ?P",
@@ -268,7 +281,7 @@ fn plan(source: SyncSource, backend: Backend, incremental: bool) -> Plan {
             Shape::Exif,
         ),
         PartnerAssetExifs => simple(
-            format!("{exif_select} WHERE a.owner_id IN {MY_PARTNERS} AND ?P"),
+            format!("{exif_select} WHERE a.owner_id {in_partners} AND ?P"),
             exif_pos,
             Shape::Exif,
         ),
@@ -315,7 +328,7 @@ fn plan(source: SyncSource, backend: Backend, incremental: bool) -> Plan {
         AssetOcr => simple(
             format!(
                 "SELECT {cols}, o.update_xid AS p_xid, o.update_id AS p_id FROM asset_ocr o \
-                 {child_join} assets a ON a.id = o.asset_id WHERE a.owner_id = $1 AND ?P",
+                 {own_child_join} assets a ON a.id = o.asset_id WHERE a.owner_id = $1 AND ?P",
                 cols = prefixed(crate::ocr::COLUMNS, "o")
             ),
             "o.update_xid, o.update_id",
@@ -333,7 +346,7 @@ fn plan(source: SyncSource, backend: Backend, incremental: bool) -> Plan {
         MemoryToAssets => simple(
             format!(
                 "SELECT ma.memory_id, ma.asset_id, ma.update_xid AS p_xid, ma.update_id AS p_id \
-                 FROM memory_assets ma {child_join} memories m ON m.id = ma.memory_id \
+                 FROM memory_assets ma {own_child_join} memories m ON m.id = ma.memory_id \
                  WHERE m.owner_id = $1 AND ?P"
             ),
             "ma.update_xid, ma.update_id",
@@ -355,7 +368,7 @@ fn plan(source: SyncSource, backend: Backend, incremental: bool) -> Plan {
                 "SELECT f.id, f.asset_id, f.person_id, f.image_width, f.image_height, f.x1, \
                  f.y1, f.x2, f.y2, f.source_type, {face_embedding} AS embedding, f.created_at, \
                  f.update_xid AS p_xid, f.update_id AS p_id FROM asset_faces f \
-                 {child_join} assets a ON a.id = f.asset_id WHERE a.owner_id = $1 AND ?P"
+                 {own_child_join} assets a ON a.id = f.asset_id WHERE a.owner_id = $1 AND ?P"
             ),
             "f.update_xid, f.update_id",
             Shape::Face,
@@ -364,7 +377,7 @@ fn plan(source: SyncSource, backend: Backend, incremental: bool) -> Plan {
         AssetMetadata => simple(
             format!(
                 "SELECT md.asset_id, md.key, md.value, md.update_xid AS p_xid, \
-                 md.update_id AS p_id FROM asset_metadata md {child_join} assets a \
+                 md.update_id AS p_id FROM asset_metadata md {own_child_join} assets a \
                  ON a.id = md.asset_id WHERE a.owner_id = $1 AND ?P"
             ),
             "md.update_xid, md.update_id",

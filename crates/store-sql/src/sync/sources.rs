@@ -71,12 +71,7 @@ fn plan(source: SyncSource, backend: Backend, incremental: bool) -> Plan {
         Backend::Sqlite => "CROSS JOIN",
         Backend::Postgres => "JOIN",
     };
-    // PostgreSQL reads the partner list first when it is an array, then the owners' index;
-    // as `IN (subquery)` it may walk every asset in position order instead.
-    let in_partners = match backend {
-        Backend::Sqlite => format!("IN {MY_PARTNERS}"),
-        Backend::Postgres => format!("= ANY(ARRAY{MY_PARTNERS})"),
-    };
+    let in_partners = format!("IN {MY_PARTNERS}");
     let asset_pos = "a.update_xid, a.update_id";
     let exif_pos = "e.update_xid, e.update_id";
     let link_pos = "aa.update_xid, aa.update_id";

@@ -61,18 +61,23 @@ impl Conditions {
         }
     }
 
-    pub fn bind(
-        self,
-        mut q: Query<'static, Any, AnyArguments>,
-    ) -> Query<'static, Any, AnyArguments> {
-        for arg in self.args {
-            q = match arg {
-                Arg::Text(v) => q.bind(v),
-                Arg::Bytes(v) => q.bind(v),
-                Arg::Bool(v) => q.bind(v),
-                Arg::Int(v) => q.bind(v),
-            };
-        }
-        q
+    pub fn bind(self, q: Query<'static, Any, AnyArguments>) -> Query<'static, Any, AnyArguments> {
+        bind_args(q, self.args)
     }
+}
+
+/// Binds `args` to the query's parameters in order.
+pub fn bind_args(
+    mut q: Query<'static, Any, AnyArguments>,
+    args: Vec<Arg>,
+) -> Query<'static, Any, AnyArguments> {
+    for arg in args {
+        q = match arg {
+            Arg::Text(v) => q.bind(v),
+            Arg::Bytes(v) => q.bind(v),
+            Arg::Bool(v) => q.bind(v),
+            Arg::Int(v) => q.bind(v),
+        };
+    }
+    q
 }

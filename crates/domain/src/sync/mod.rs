@@ -184,10 +184,7 @@ impl Domain {
         let requested = requested.to_vec();
         let (tx, rx) = mpsc::channel(LINES_AHEAD);
         tokio::spawn(async move {
-            let out = Out(tx);
-            if let Err(e) = run.all(&requested, &out).await {
-                out.send(Err(e)).await;
-            }
+            run.all(&requested, &Out(tx)).await;
         });
         Ok(futures_util::stream::unfold(rx, |mut rx| async move {
             rx.recv().await.map(|item| (item, rx))
@@ -227,16 +224,16 @@ impl Out {
     async fn send(&self, line: DomainResult<SyncLine>) -> bool {
         self.0.send(line).await.is_ok()
     }
-}
 
-/// The client left; the stream stops quietly.
-struct Gone;
-
-impl From<Gone> for DomainError {
-    fn from(_: Gone) -> Self {
-        DomainError::Internal("sync client disconnected".into())
+    /// Sends the error that ends the stream early.
+    async fn fail(&self, e: impl Into<DomainError>) -> Gone {
+        self.send(Err(e.into())).await;
+        Gone
     }
 }
+
+/// The stream cannot go on: the client left, or an error was sent as its last item.
+struct Gone;
 
 struct StreamRun {
     domain: Domain,
@@ -259,11 +256,10 @@ impl StreamRun {
         }
     }
 
-    async fn all(&self, requested: &[SyncRequestType], out: &Out) -> DomainResult<()> {
+    async fn all(&self, requested: &[SyncRequestType], out: &Out) {
         for t in SyncRequestType::ALL {
             if requested.contains(t) && self.one(*t, out).await.is_err() {
-                // The client left (or a read failed and was sent): stop here.
-                return Ok(());
+                return;
             }
         }
         let now = self.horizon.now();
@@ -272,7 +268,6 @@ impl StreamRun {
             format!("{}|{now}", SyncEntityType::SyncCompleteV1.as_str()),
         )))
         .await;
-        Ok(())
     }
 
     async fn one(&self, t: SyncRequestType, out: &Out) -> Result<(), Gone> {
@@ -331,7 +326,7 @@ impl StreamRun {
                         E::AlbumAssetCreateV2,
                         E::AlbumAssetUpdateV2,
                     ],
-                    [S::AlbumAssetCreates],
+                    S::AlbumAssetCreates,
                     S::AlbumAssetBackfill,
                     S::AlbumAssetUpdates,
                     out,
@@ -381,7 +376,7 @@ impl StreamRun {
                         E::AlbumAssetExifCreateV1,
                         E::AlbumAssetExifUpdateV1,
                     ],
-                    [S::AlbumAssetExifCreates],
+                    S::AlbumAssetExifCreates,
                     S::AlbumAssetExifBackfill,
                     S::AlbumAssetExifUpdates,
                     out,
@@ -507,10 +502,7 @@ impl StreamRun {
             .await
         {
             Ok(p) => p,
-            Err(e) => {
-                out.send(Err(e.into())).await;
-                return Err(Gone);
-            }
+            Err(e) => return Err(out.fail(e).await),
         };
         let Some(end) = self.checkpoint(end).map(|a| a.position) else {
             // A first sync: the ordinary lines send everything, so every parent so far
@@ -528,8 +520,7 @@ impl StreamRun {
                     )
                     .await;
                 if let Err(e) = saved {
-                    out.send(Err(e.into())).await;
-                    return Err(Gone);
+                    return Err(out.fail(e).await);
                 }
             }
             return Ok(());
@@ -578,7 +569,7 @@ impl StreamRun {
     async fn album_assets(
         &self,
         [backfill, create, update]: [SyncEntityType; 3],
-        [creates]: [SyncSource; 1],
+        creates: SyncSource,
         backfill_source: fn(Uuid) -> SyncSource,
         updates: fn(SyncPosition) -> SyncSource,
         out: &Out,

@@ -16,28 +16,13 @@ use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
 use crate::codec::*;
-use crate::search::Arg;
+use crate::search::bind_args;
 use crate::{Backend, SqlStore};
 
 /// Rows read ahead of the client: enough to keep the database busy, little memory.
 const READ_AHEAD: usize = 256;
 
 const PRUNED_THROUGH_KEY: &str = "sync.prunedThrough";
-
-fn bind_all(
-    mut q: sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>,
-    args: Vec<Arg>,
-) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
-    for arg in args {
-        q = match arg {
-            Arg::Text(v) => q.bind(v),
-            Arg::Bytes(v) => q.bind(v),
-            Arg::Bool(v) => q.bind(v),
-            Arg::Int(v) => q.bind(v),
-        };
-    }
-    q
-}
 
 #[async_trait]
 impl SyncRepo for SqlStore {
@@ -91,7 +76,7 @@ impl SyncRepo for SqlStore {
         // channel holds it back when the client reads slowly, and a client that goes away
         // closes the channel, which ends the query.
         tokio::spawn(async move {
-            let query = bind_all(sqlx::query(AssertSqlSafe(sql)), args);
+            let query = bind_args(sqlx::query(AssertSqlSafe(sql)), args);
             let mut rows = query.fetch(&pool);
             while let Some(row) = rows.next().await {
                 let item = row.map_err(db_err).and_then(|r| sources::read(&r, shape));

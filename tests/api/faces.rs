@@ -137,8 +137,9 @@ macro_rules! ml_remote_stories {
                 let dir = tempfile::tempdir().unwrap();
                 let (live, _stop) = super::ml_service(&env.paths, dir.path()).await;
                 let (hanging, held) = super::hanging_service().await;
+                let (gone, _held) = super::gone_url();
                 let server = shoebox_tests::TestServer::start_with(backend, |c| {
-                    c.storage.ml.ml_urls = vec![hanging, super::gone_url(), live];
+                    c.storage.ml.ml_urls = vec![hanging, gone, live];
                     c.storage.ml.ml_timeout_seconds = 2;
                 })
                 .await;

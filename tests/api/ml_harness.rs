@@ -66,10 +66,13 @@ pub async fn ml_service(
     (url, stop)
 }
 
-/// A URL where nothing listens any more.
-pub fn gone_url() -> String {
-    let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    format!("http://{}", gone.local_addr().unwrap())
+/// A URL where nothing listens: its port is held by a socket that never listens, so every
+/// connection is refused and no other server of the run can be given the port. Keep the
+/// socket while the URL is in use.
+pub fn gone_url() -> (String, tokio::net::TcpSocket) {
+    let held = tokio::net::TcpSocket::new_v4().unwrap();
+    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    (format!("http://{}", held.local_addr().unwrap()), held)
 }
 
 /// A service that accepts connections and never answers: its URL, and the task holding the

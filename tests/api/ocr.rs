@@ -398,8 +398,9 @@ macro_rules! ocr_remote_stories {
                 let Some(env) = super::ocr_env() else { return };
                 let dir = tempfile::tempdir().unwrap();
                 let (live, _stop) = super::ml_service(&env.paths, dir.path()).await;
+                let (gone, _held) = super::gone_url();
                 let server = shoebox_tests::TestServer::start_with(backend, |c| {
-                    c.storage.ml.ml_urls = vec![super::gone_url(), live];
+                    c.storage.ml.ml_urls = vec![gone, live];
                 })
                 .await;
                 super::$name(&server, &env).await;
@@ -430,7 +431,11 @@ async fn a_server_hands_ocr_to_ml_services_with_failover(s: &TestServer, env: &O
     assert_eq!(features["ocr"], true);
     let shop = upload(s, &admin, "shop.jpg", env.photo("japanese-shop.jpg")).await;
     settle(s, &admin).await;
-    assert_eq!(found_by(s, &admin, "kirin").await, vec![shop]);
+    let found = found_by(s, &admin, "kirin").await;
+    if found != vec![shop.clone()] {
+        let (_, failed) = s.get(&admin, "/queues/ocr/jobs?status=failed").await;
+        panic!("kirin is in {found:?}, not in [{shop}]; failed OCR jobs: {failed}");
+    }
 }
 
 async fn an_ml_service_answering_garbage_fails_the_job(s: &TestServer, env: &OcrEnv) {

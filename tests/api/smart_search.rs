@@ -575,8 +575,9 @@ macro_rules! clip_remote_stories {
                 let Some(env) = super::clip_env() else { return };
                 let dir = tempfile::tempdir().unwrap();
                 let (live, _stop) = super::ml_service(&env, dir.path()).await;
+                let (gone, _held) = super::gone_url();
                 let server = shoebox_tests::TestServer::start_with(backend, |c| {
-                    c.storage.ml.ml_urls = vec![super::gone_url(), live];
+                    c.storage.ml.ml_urls = vec![gone, live];
                     c.storage.ml.ml_timeout_seconds = 5;
                 })
                 .await;

@@ -525,8 +525,10 @@ async fn read_users(
         through: None,
         horizon,
     };
+    let audience = store.sync.audience(me).await.unwrap();
     let rows: Vec<_> =
-        futures_util::StreamExt::collect(store.sync.rows(me, SyncSource::Users, range)).await;
+        futures_util::StreamExt::collect(store.sync.rows(&audience, SyncSource::Users, range))
+            .await;
     rows.into_iter().map(|r| r.unwrap()).collect()
 }
 

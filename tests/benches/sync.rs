@@ -4,7 +4,7 @@
 //! each, p50/p99, at 1,000 and at 100,000 assets.
 //!
 //!   cargo bench -p shoebox-tests --bench sync
-//!   SYNC_ASSETS=20000 cargo bench -p shoebox-tests --bench sync
+//!   SYNC_ASSETS=20000 SYNC_BACKEND=sqlite cargo bench -p shoebox-tests --bench sync
 //!
 //! The server runs in this process (as in the API tests), so the memory figure is the
 //! server's plus a client that only counts bytes. PostgreSQL: SHOEBOX_TEST_PG_URL.
@@ -238,7 +238,11 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
+    let only = std::env::var("SYNC_BACKEND").unwrap_or_default();
     for backend in [Backend::Sqlite, Backend::Postgres] {
+        if !only.is_empty() && backend_name(backend).trim() != only {
+            continue;
+        }
         for n in [1_000, big] {
             run(backend, n).await;
         }

@@ -6,6 +6,7 @@
 //! triggers stamp them, so no write path can forget. See the store-sql migration
 //! `0023_sync.sql` for why a position has two parts on PostgreSQL.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -125,6 +126,180 @@ pub enum SyncSource {
     AssetMetadataDeletes,
 }
 
+impl SyncSource {
+    /// The changes whose positions order this source's rows: when none of them is newer
+    /// than a client's checkpoint, the source has nothing to send it.
+    pub fn changes(self) -> &'static [SyncChange] {
+        use SyncChange as C;
+        use SyncSource::*;
+        use SyncTombstoneKind as T;
+        match self {
+            AuthUser | Users | UserMetadata => &[C::Users],
+            UserDeletes => &[C::Deleted(T::User)],
+            Partners => &[C::Partners],
+            PartnerDeletes => &[C::Deleted(T::Partner)],
+            Assets | PartnerAssets | PartnerAssetBackfill(_) | AlbumAssetUpdates(_) => &[C::Assets],
+            AssetDeletes | PartnerAssetDeletes => &[C::Deleted(T::Asset)],
+            Stacks | PartnerStacks | PartnerStackBackfill(_) => &[C::Stacks],
+            StackDeletes | PartnerStackDeletes => &[C::Deleted(T::Stack)],
+            AlbumAssetCreates
+            | AlbumAssetBackfill(_)
+            | AlbumToAssets
+            | AlbumToAssetBackfill(_)
+            | AlbumAssetExifCreates
+            | AlbumAssetExifBackfill(_) => &[C::AlbumAssets],
+            Albums => &[C::Albums],
+            AlbumDeletes => &[C::Deleted(T::Album)],
+            // The owner's line is positioned where the album began.
+            AlbumUsers | AlbumUserBackfill(_) => &[C::AlbumUsers, C::Albums],
+            AlbumUserDeletes => &[C::Deleted(T::AlbumUser)],
+            AlbumToAssetDeletes => &[C::Deleted(T::AlbumAsset)],
+            AssetExifs
+            | PartnerAssetExifs
+            | PartnerAssetExifBackfill(_)
+            | AlbumAssetExifUpdates(_) => &[C::AssetExif],
+            AssetOcr => &[C::AssetOcr],
+            AssetOcrDeletes => &[C::Deleted(T::Ocr)],
+            Memories => &[C::Memories],
+            MemoryDeletes => &[C::Deleted(T::Memory)],
+            MemoryToAssets => &[C::MemoryAssets],
+            MemoryToAssetDeletes => &[C::Deleted(T::MemoryAsset)],
+            People => &[C::People],
+            PersonDeletes => &[C::Deleted(T::Person)],
+            AssetFaces => &[C::AssetFaces],
+            AssetFaceDeletes => &[C::Deleted(T::Face)],
+            AssetMetadata => &[C::AssetMetadata],
+            AssetMetadataDeletes => &[C::Deleted(T::AssetMetadata)],
+        }
+    }
+}
+
+/// What a tombstone stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SyncTombstoneKind {
+    User,
+    Partner,
+    Asset,
+    Stack,
+    Album,
+    AlbumUser,
+    AlbumAsset,
+    Ocr,
+    Memory,
+    MemoryAsset,
+    Person,
+    Face,
+    AssetMetadata,
+}
+
+impl SyncTombstoneKind {
+    pub const ALL: [Self; 13] = [
+        Self::User,
+        Self::Partner,
+        Self::Asset,
+        Self::Stack,
+        Self::Album,
+        Self::AlbumUser,
+        Self::AlbumAsset,
+        Self::Ocr,
+        Self::Memory,
+        Self::MemoryAsset,
+        Self::Person,
+        Self::Face,
+        Self::AssetMetadata,
+    ];
+
+    /// The `kind` the triggers write.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Partner => "partner",
+            Self::Asset => "asset",
+            Self::Stack => "stack",
+            Self::Album => "album",
+            Self::AlbumUser => "album_user",
+            Self::AlbumAsset => "album_asset",
+            Self::Ocr => "ocr",
+            Self::Memory => "memory",
+            Self::MemoryAsset => "memory_asset",
+            Self::Person => "person",
+            Self::Face => "face",
+            Self::AssetMetadata => "asset_metadata",
+        }
+    }
+}
+
+/// A kind of change the store tracks: a write to one table, or a tombstone of one kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SyncChange {
+    Users,
+    Assets,
+    AssetExif,
+    Albums,
+    AlbumUsers,
+    AlbumAssets,
+    Partners,
+    Stacks,
+    Memories,
+    MemoryAssets,
+    People,
+    AssetFaces,
+    AssetOcr,
+    AssetMetadata,
+    Deleted(SyncTombstoneKind),
+}
+
+/// The newest position of each kind of change, read when a stream starts. A source none of
+/// whose changes is newer than the client's checkpoint is not read at all, so an
+/// incremental sync costs a query per kind of change the client has not seen, whatever
+/// the size of the library.
+#[derive(Debug, Clone, Default)]
+pub struct SyncNewest(HashMap<SyncChange, SyncPosition>);
+
+impl SyncNewest {
+    pub fn new(newest: HashMap<SyncChange, SyncPosition>) -> Self {
+        Self(newest)
+    }
+
+    /// Whether `source` may have rows after `after`, or at all when there is no `after`
+    /// (a type the client never received a line of: most are empty for most users, and
+    /// would otherwise be read on every sync).
+    pub fn may_have_rows(&self, source: SyncSource, after: Option<SyncPosition>) -> bool {
+        source.changes().iter().any(|c| {
+            self.0
+                .get(c)
+                .is_some_and(|newest| after.is_none_or(|after| *newest > after))
+        })
+    }
+}
+
+/// Whom a stream reads for: the user, the users who share their library with them and the
+/// albums they own or are a member of, each with where it began for the user, as they stood
+/// when the stream began.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncAudience {
+    pub user_id: Uuid,
+    pub partners: Vec<SyncParent>,
+    pub albums: Vec<SyncParent>,
+}
+
+impl SyncAudience {
+    pub fn parents(&self, kind: SyncParentKind) -> &[SyncParent] {
+        match kind {
+            SyncParentKind::Partners => &self.partners,
+            SyncParentKind::Albums => &self.albums,
+        }
+    }
+
+    pub fn partner_ids(&self) -> Vec<Uuid> {
+        self.partners.iter().map(|p| p.id).collect()
+    }
+
+    pub fn album_ids(&self) -> Vec<Uuid> {
+        self.albums.iter().map(|p| p.id).collect()
+    }
+}
+
 /// The range of positions a read covers: after a checkpoint, and for a backfill, up to the
 /// position the client's ordinary lines had reached.
 #[derive(Debug, Clone, Copy)]
@@ -203,7 +378,8 @@ pub struct PositionedRow {
     pub row: SyncRow,
 }
 
-/// A partner or album whose rows a client may need backfilled, and where it began.
+/// A partner or album whose rows a client may need backfilled, and where it began for the
+/// user (the partnership or the membership; an album's own start for its owner).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SyncParent {
     pub id: Uuid,
@@ -229,23 +405,19 @@ pub enum SyncParentKind {
 pub trait SyncRepo: Send + Sync {
     /// The horizon of a stream starting now.
     async fn horizon(&self) -> StoreResult<SyncHorizon>;
-    /// The rows of `source` for `user_id` inside `range`, in position order, read as they
+    /// The newest position of every kind of change (read after the horizon, so that it is
+    /// at least as new as anything inside it).
+    async fn newest(&self) -> StoreResult<SyncNewest>;
+    /// The user's partners and albums, oldest first.
+    async fn audience(&self, user_id: Uuid) -> StoreResult<SyncAudience>;
+    /// The rows of `source` for `audience` inside `range`, in position order, read as they
     /// are sent (never all at once).
     fn rows(
         &self,
-        user_id: Uuid,
+        audience: &SyncAudience,
         source: SyncSource,
         range: SyncRange,
     ) -> BoxStream<'static, StoreResult<PositionedRow>>;
-    /// The user's partners or albums that began at or after `from`, oldest first.
-    async fn parents(
-        &self,
-        user_id: Uuid,
-        kind: SyncParentKind,
-        from: Option<SyncPosition>,
-        horizon: SyncHorizon,
-    ) -> StoreResult<Vec<SyncParent>>;
-
     async fn checkpoints(&self, session_id: Uuid) -> StoreResult<Vec<SyncCheckpoint>>;
     async fn save_checkpoints(
         &self,
@@ -269,4 +441,31 @@ pub trait SyncRepo: Send + Sync {
     /// The highest position of a pruned tombstone: a client whose checkpoints are older
     /// may have missed deletes and must start over.
     async fn pruned_through(&self) -> StoreResult<Option<SyncPosition>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(id: i64) -> SyncPosition {
+        SyncPosition { xid: 0, id }
+    }
+
+    #[test]
+    fn a_source_is_read_only_when_a_change_it_shows_is_newer_than_the_checkpoint() {
+        let newest = SyncNewest::new(HashMap::from([
+            (SyncChange::Assets, at(10)),
+            (SyncChange::Deleted(SyncTombstoneKind::Asset), at(4)),
+            (SyncChange::Albums, at(7)),
+        ]));
+        assert!(newest.may_have_rows(SyncSource::Assets, Some(at(9))));
+        assert!(!newest.may_have_rows(SyncSource::Assets, Some(at(10))));
+        assert!(newest.may_have_rows(SyncSource::Assets, None));
+        assert!(!newest.may_have_rows(SyncSource::AssetDeletes, Some(at(4))));
+        // Nothing of its kind exists: nothing to read, even for a client that never had a line.
+        assert!(!newest.may_have_rows(SyncSource::Stacks, None));
+        assert!(!newest.may_have_rows(SyncSource::MemoryDeletes, None));
+        // An owner's membership line is positioned by the album itself.
+        assert!(newest.may_have_rows(SyncSource::AlbumUsers, Some(at(5))));
+    }
 }

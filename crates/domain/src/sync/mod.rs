@@ -15,9 +15,10 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use shoebox_store::sync::{
-    PositionedRow, SyncCheckpoint, SyncHorizon, SyncParentKind, SyncPosition, SyncRange, SyncRow,
-    SyncSource,
+    PositionedRow, SyncAudience, SyncCheckpoint, SyncHorizon, SyncNewest, SyncParent,
+    SyncParentKind, SyncPosition, SyncRange, SyncRow, SyncSource,
 };
+use shoebox_store::{StoreError, StoreResult};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -166,20 +167,29 @@ impl Domain {
             ))])
             .boxed()
         };
-        if self.store.sync.is_pending_reset(session).await? {
+        // What the stream starts from, read side by side (each is one round trip).
+        let sync = &self.store.sync;
+        let (pending_reset, checkpoints, pruned, (horizon, newest), audience) = tokio::try_join!(
+            sync.is_pending_reset(session),
+            self.load_checkpoints(session),
+            sync.pruned_through(),
+            async {
+                // Read after the horizon, so at least as new as anything inside it.
+                let horizon = sync.horizon().await?;
+                Ok::<_, StoreError>((horizon, sync.newest().await?))
+            },
+            sync.audience(ctx.user_id()),
+        )?;
+        if pending_reset || too_old(&checkpoints, pruned) {
             return Ok(reset_line());
         }
-        let checkpoints = self.load_checkpoints(session).await?;
-        if self.checkpoints_too_old(&checkpoints).await? {
-            return Ok(reset_line());
-        }
-        let horizon = self.store.sync.horizon().await?;
         let run = StreamRun {
             domain: self.clone(),
-            user_id: ctx.user_id(),
+            audience,
             session,
             checkpoints,
             horizon,
+            newest,
         };
         let requested = requested.to_vec();
         let (tx, rx) = mpsc::channel(LINES_AHEAD);
@@ -192,7 +202,7 @@ impl Domain {
         .boxed())
     }
 
-    async fn load_checkpoints(&self, session: Uuid) -> DomainResult<Checkpoints> {
+    async fn load_checkpoints(&self, session: Uuid) -> StoreResult<Checkpoints> {
         let mut map = HashMap::new();
         for c in self.store.sync.checkpoints(session).await? {
             // A checkpoint this version cannot read is as good as none: the type starts over.
@@ -202,18 +212,19 @@ impl Domain {
         }
         Ok(map)
     }
+}
 
-    /// Whether tombstones the client may not have seen were pruned: then it must reset.
-    async fn checkpoints_too_old(&self, checkpoints: &Checkpoints) -> DomainResult<bool> {
-        let Some(pruned) = self.store.sync.pruned_through().await? else {
-            return Ok(false);
-        };
-        let reference = match checkpoints.get(&SyncEntityType::SyncCompleteV1) {
-            Some(complete) => Some(complete.position),
-            None => checkpoints.values().map(|a| a.position).min(),
-        };
-        Ok(reference.is_some_and(|p| p < pruned))
-    }
+/// Whether tombstones the client may not have seen were pruned (through `pruned`): then it
+/// must reset.
+fn too_old(checkpoints: &Checkpoints, pruned: Option<SyncPosition>) -> bool {
+    let Some(pruned) = pruned else {
+        return false;
+    };
+    let reference = match checkpoints.get(&SyncEntityType::SyncCompleteV1) {
+        Some(complete) => Some(complete.position),
+        None => checkpoints.values().map(|a| a.position).min(),
+    };
+    reference.is_some_and(|p| p < pruned)
 }
 
 /// Where a running stream sends its lines; a closed channel means the client left.
@@ -237,15 +248,29 @@ struct Gone;
 
 struct StreamRun {
     domain: Domain,
-    user_id: Uuid,
+    audience: SyncAudience,
     session: Uuid,
     checkpoints: Checkpoints,
     horizon: SyncHorizon,
+    newest: SyncNewest,
 }
 
 impl StreamRun {
     fn checkpoint(&self, entity: SyncEntityType) -> Option<&Ack> {
         self.checkpoints.get(&entity)
+    }
+
+    /// The rows of `source` in `range`; none without asking the store when nothing of the
+    /// source changed after the range's start.
+    fn read(
+        &self,
+        source: SyncSource,
+        range: SyncRange,
+    ) -> BoxStream<'static, StoreResult<PositionedRow>> {
+        if !self.newest.may_have_rows(source, range.after) {
+            return futures_util::stream::empty().boxed();
+        }
+        self.domain.store.sync.rows(&self.audience, source, range)
     }
 
     fn range_after(&self, entity: SyncEntityType) -> SyncRange {
@@ -439,7 +464,7 @@ impl StreamRun {
     /// is theirs to know (Immich sends `false`).
     fn as_seen(&self, mut row: SyncRow) -> SyncRow {
         if let SyncRow::Asset(a) = &mut row
-            && a.owner_id != self.user_id
+            && a.owner_id != self.audience.user_id
         {
             a.is_favorite = false;
         }
@@ -450,7 +475,7 @@ impl StreamRun {
     async fn send_rows(
         &self,
         entity: SyncEntityType,
-        mut rows: BoxStream<'static, shoebox_store::StoreResult<PositionedRow>>,
+        mut rows: BoxStream<'static, StoreResult<PositionedRow>>,
         ack_for: impl Fn(SyncPosition) -> String,
         out: &Out,
     ) -> Result<(), Gone> {
@@ -475,11 +500,7 @@ impl StreamRun {
         source: SyncSource,
         out: &Out,
     ) -> Result<(), Gone> {
-        let rows = self
-            .domain
-            .store
-            .sync
-            .rows(self.user_id, source, self.range_after(entity));
+        let rows = self.read(source, self.range_after(entity));
         self.send_rows(entity, rows, |p| Ack::plain(entity, p).to_string(), out)
             .await
     }
@@ -497,13 +518,15 @@ impl StreamRun {
     ) -> Result<(), Gone> {
         let store = &self.domain.store.sync;
         let mark = self.checkpoint(entity);
-        let parents = match store
-            .parents(self.user_id, kind, mark.map(|a| a.position), self.horizon)
-            .await
-        {
-            Ok(p) => p,
-            Err(e) => return Err(out.fail(e).await),
-        };
+        // Parents that began inside the horizon, from the one the client was backfilling on.
+        let parents: Vec<SyncParent> = self
+            .audience
+            .parents(kind)
+            .iter()
+            .filter(|p| self.horizon.contains(p.created))
+            .filter(|p| mark.is_none_or(|m| p.created >= m.position))
+            .copied()
+            .collect();
         let Some(end) = self.checkpoint(end).map(|a| a.position) else {
             // A first sync: the ordinary lines send everything, so every parent so far
             // counts as backfilled.
@@ -539,7 +562,7 @@ impl StreamRun {
                 through: Some(end),
                 horizon: self.horizon,
             };
-            let rows = store.rows(self.user_id, source(parent.id), range);
+            let rows = self.read(source(parent.id), range);
             let created = parent.created;
             self.send_rows(
                 entity,
@@ -585,12 +608,7 @@ impl StreamRun {
         if let Some(created) = self.checkpoint(create).map(|a| a.position) {
             self.upserts(update, updates(created), out).await?;
         }
-        let mut rows = self
-            .domain
-            .store
-            .sync
-            .rows(self.user_id, creates, self.range_after(create))
-            .peekable();
+        let mut rows = self.read(creates, self.range_after(create)).peekable();
         if std::pin::Pin::new(&mut rows).peek().await.is_some() {
             let now = Ack::plain(update, self.horizon.now());
             if !out

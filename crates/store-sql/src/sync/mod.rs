@@ -3,14 +3,16 @@
 
 mod sources;
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use shoebox_store::StoreResult;
 use shoebox_store::sync::{
-    PositionedRow, SyncCheckpoint, SyncHorizon, SyncParent, SyncParentKind, SyncPosition,
-    SyncRange, SyncRepo, SyncSource,
+    PositionedRow, SyncAudience, SyncChange, SyncCheckpoint, SyncHorizon, SyncNewest, SyncParent,
+    SyncPosition, SyncRange, SyncRepo, SyncSource, SyncTombstoneKind,
 };
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
@@ -21,6 +23,51 @@ use crate::{Backend, SqlStore};
 
 /// Rows read ahead of the client: enough to keep the database busy, little memory.
 const READ_AHEAD: usize = 256;
+
+/// Each tracked table, by the kind of change a write to it is.
+const CHANGE_TABLES: [(SyncChange, &str); 14] = [
+    (SyncChange::Users, "users"),
+    (SyncChange::Assets, "assets"),
+    (SyncChange::AssetExif, "asset_exif"),
+    (SyncChange::Albums, "albums"),
+    (SyncChange::AlbumUsers, "album_users"),
+    (SyncChange::AlbumAssets, "album_assets"),
+    (SyncChange::Partners, "partners"),
+    (SyncChange::Stacks, "stacks"),
+    (SyncChange::Memories, "memories"),
+    (SyncChange::MemoryAssets, "memory_assets"),
+    (SyncChange::People, "people"),
+    (SyncChange::AssetFaces, "asset_faces"),
+    (SyncChange::AssetOcr, "asset_ocr"),
+    (SyncChange::AssetMetadata, "asset_metadata"),
+];
+
+/// Marks a tombstone kind among the table names `newest_sql` answers (a kind may share its
+/// table's name).
+const DELETED: &str = "deleted:";
+
+/// One row per tracked table and per tombstone kind with its newest position, each read
+/// from the end of its position index.
+fn newest_sql() -> String {
+    let newest = |name: &str, from: &str| {
+        format!(
+            "SELECT '{name}' AS k, update_xid, update_id FROM (SELECT update_xid, update_id \
+             FROM {from} ORDER BY update_xid DESC, update_id DESC LIMIT 1) n"
+        )
+    };
+    CHANGE_TABLES
+        .iter()
+        .map(|(_, table)| newest(table, table))
+        .chain(SyncTombstoneKind::ALL.iter().map(|k| {
+            let kind = k.as_str();
+            newest(
+                &format!("{DELETED}{kind}"),
+                &format!("sync_tombstones WHERE kind = '{kind}'"),
+            )
+        }))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ")
+}
 
 const PRUNED_THROUGH_KEY: &str = "sync.prunedThrough";
 
@@ -63,13 +110,80 @@ impl SyncRepo for SqlStore {
         }
     }
 
+    async fn newest(&self) -> StoreResult<SyncNewest> {
+        let rows = sqlx::query(AssertSqlSafe(newest_sql()))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let mut newest = HashMap::new();
+        for row in rows {
+            let name = get_str(&row, "k")?;
+            let change = match name.strip_prefix(DELETED) {
+                Some(kind) => SyncTombstoneKind::ALL
+                    .into_iter()
+                    .find(|k| k.as_str() == kind)
+                    .map(SyncChange::Deleted),
+                None => CHANGE_TABLES
+                    .iter()
+                    .find(|(_, table)| *table == name)
+                    .map(|(c, _)| *c),
+            };
+            if let Some(change) = change {
+                let position = SyncPosition {
+                    xid: get_i64(&row, "update_xid")?,
+                    id: get_i64(&row, "update_id")?,
+                };
+                newest.insert(change, position);
+            }
+        }
+        Ok(SyncNewest::new(newest))
+    }
+
+    async fn audience(&self, user_id: Uuid) -> StoreResult<SyncAudience> {
+        let rows = sqlx::query(
+            "SELECT 'partner' AS k, shared_by_id AS id, create_xid, create_id FROM partners \
+             WHERE shared_with_id = $1 \
+             UNION ALL SELECT 'album' AS k, id, create_xid, create_id FROM albums \
+             WHERE owner_id = $1 \
+             UNION ALL SELECT 'album' AS k, album_id AS id, create_xid, create_id \
+             FROM album_users WHERE user_id = $1 \
+             ORDER BY create_xid, create_id",
+        )
+        .bind(user_id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let mut audience = SyncAudience {
+            user_id,
+            ..SyncAudience::default()
+        };
+        for row in rows {
+            let parent = SyncParent {
+                id: get_uuid(&row, "id")?,
+                created: SyncPosition {
+                    xid: get_i64(&row, "create_xid")?,
+                    id: get_i64(&row, "create_id")?,
+                },
+            };
+            match get_str(&row, "k")?.as_str() {
+                "partner" => audience.partners.push(parent),
+                _ if audience.albums.iter().any(|a| a.id == parent.id) => {}
+                _ => audience.albums.push(parent),
+            }
+        }
+        Ok(audience)
+    }
+
     fn rows(
         &self,
-        user_id: Uuid,
+        audience: &SyncAudience,
         source: SyncSource,
         range: SyncRange,
     ) -> BoxStream<'static, StoreResult<PositionedRow>> {
-        let (sql, args, shape) = sources::query(user_id, source, &range, self.backend);
+        let Some((sql, args, shape)) = sources::query(audience, source, &range, self.backend)
+        else {
+            return futures_util::stream::empty().boxed();
+        };
         let pool = self.pool.clone();
         let (tx, rx) = tokio::sync::mpsc::channel(READ_AHEAD);
         // The query runs in its own task so the stream owns nothing borrowed; the bounded
@@ -90,52 +204,6 @@ impl SyncRepo for SqlStore {
             rx.recv().await.map(|item| (item, rx))
         })
         .boxed()
-    }
-
-    async fn parents(
-        &self,
-        user_id: Uuid,
-        kind: SyncParentKind,
-        from: Option<SyncPosition>,
-        horizon: SyncHorizon,
-    ) -> StoreResult<Vec<SyncParent>> {
-        let inner = match kind {
-            SyncParentKind::Partners => {
-                "SELECT shared_by_id AS id, create_xid AS c_xid, create_id AS c_id \
-                 FROM partners WHERE shared_with_id = $1"
-            }
-            SyncParentKind::Albums => {
-                "SELECT album_id AS id, create_xid AS c_xid, create_id AS c_id \
-                 FROM album_users WHERE user_id = $1 \
-                 UNION ALL SELECT id, create_xid AS c_xid, create_id AS c_id \
-                 FROM albums WHERE owner_id = $1"
-            }
-        };
-        let from = from.unwrap_or_default();
-        let sql = format!(
-            "SELECT * FROM ({inner}) p WHERE p.c_xid < $2 AND p.c_id <= $3 \
-             AND (p.c_xid, p.c_id) >= ($4, $5) ORDER BY p.c_xid, p.c_id"
-        );
-        sqlx::query(AssertSqlSafe(sql))
-            .bind(user_id.to_string())
-            .bind(horizon.xid_below)
-            .bind(horizon.id_at_most)
-            .bind(from.xid)
-            .bind(from.id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(|r| {
-                Ok(SyncParent {
-                    id: get_uuid(r, "id")?,
-                    created: SyncPosition {
-                        xid: get_i64(r, "c_xid")?,
-                        id: get_i64(r, "c_id")?,
-                    },
-                })
-            })
-            .collect()
     }
 
     async fn checkpoints(&self, session_id: Uuid) -> StoreResult<Vec<SyncCheckpoint>> {

@@ -5,8 +5,8 @@
 
 use shoebox_store::StoreResult;
 use shoebox_store::sync::{
-    PositionedRow, SyncAlbumUser, SyncPosition, SyncRange, SyncRow, SyncSource, SyncStack,
-    SyncTombstone,
+    PositionedRow, SyncAlbumUser, SyncAudience, SyncPosition, SyncRange, SyncRow, SyncSource,
+    SyncStack, SyncTombstone, SyncTombstoneKind,
 };
 use sqlx::any::AnyRow;
 use uuid::Uuid;
@@ -15,6 +15,40 @@ use crate::Backend;
 use crate::assets::{EXIF_COLUMNS, asset_from_row};
 use crate::codec::*;
 use crate::search::Arg;
+
+/// More ids than this go to the database as a subquery instead of one parameter each
+/// (SQLite takes at most 32,766 parameters in one statement).
+const MAX_LISTED_IDS: usize = 1000;
+
+/// A query's arguments as it is built: `$1` is the user, and each value added takes the
+/// next number.
+struct Params(Vec<Arg>);
+
+impl Params {
+    fn push(&mut self, arg: Arg) -> String {
+        self.0.push(arg);
+        format!("${}", self.0.len())
+    }
+
+    fn id(&mut self, id: Uuid) -> String {
+        self.push(Arg::Text(id.to_string()))
+    }
+
+    /// `IN (…)` over `ids`, or `None` when there are none (nothing can match). The ids
+    /// are listed as parameters, which lets PostgreSQL plan with the owner or album index
+    /// (behind a subquery it walks the whole table in position order); a list too long for
+    /// one statement is read by `subquery` instead.
+    fn any_of(&mut self, ids: &[Uuid], subquery: &str) -> Option<String> {
+        if ids.is_empty() {
+            return None;
+        }
+        if ids.len() > MAX_LISTED_IDS {
+            return Some(format!("IN {subquery}"));
+        }
+        let list: Vec<String> = ids.iter().map(|id| self.id(*id)).collect();
+        Some(format!("IN ({})", list.join(", ")))
+    }
+}
 
 /// Albums the user owns or is a member of.
 const MY_ALBUMS: &str = "(SELECT id FROM albums WHERE owner_id = $1 UNION SELECT album_id FROM album_users WHERE user_id = $1)";
@@ -49,12 +83,19 @@ struct Plan {
     /// The position columns, e.g. `a.update_xid, a.update_id`.
     pos: &'static str,
     shape: Shape,
-    /// Extra arguments after the user id ($2, …), before the range's.
-    args: Vec<Arg>,
 }
 
-fn plan(source: SyncSource, backend: Backend, incremental: bool) -> Plan {
+/// The query of `source`, its arguments pushed onto `params`; `None` when the audience
+/// has no partners or albums for a source that reads theirs.
+fn plan(
+    source: SyncSource,
+    audience: &SyncAudience,
+    params: &mut Params,
+    backend: Backend,
+    incremental: bool,
+) -> Option<Plan> {
     use SyncSource::*;
+    use SyncTombstoneKind as T;
     // After a checkpoint, rows of a child table (EXIF, faces, OCR, metadata) are best read in
     // the child's position order with their parent looked up; SQLite would rather start at
     // the owner's assets and read the whole library on every sync, and `CROSS JOIN` is how
@@ -71,7 +112,6 @@ fn plan(source: SyncSource, backend: Backend, incremental: bool) -> Plan {
         Backend::Sqlite => "CROSS JOIN",
         Backend::Postgres => "JOIN",
     };
-    let in_partners = format!("IN {MY_PARTNERS}");
     let asset_pos = "a.update_xid, a.update_id";
     let exif_pos = "e.update_xid, e.update_id";
     let link_pos = "aa.update_xid, aa.update_id";
@@ -79,43 +119,28 @@ fn plan(source: SyncSource, backend: Backend, incremental: bool) -> Plan {
         "SELECT a.*, {EXIF_COLUMNS}, a.update_xid AS p_xid, a.update_id AS p_id \
          FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id"
     );
-    let assets_where = |owner: &str| format!("{select_asset} WHERE {owner} AND ?P");
     // EXIF lines need the asset too (its file size), so they read the asset's row with its
     // EXIF, but only where an EXIF row exists, positioned by the EXIF row.
-    //
     let exif_select = format!(
         "SELECT a.*, {EXIF_COLUMNS}, e.update_xid AS p_xid, e.update_id AS p_id \
          FROM asset_exif e {child_join} assets a ON a.id = e.asset_id"
     );
-    let album_asset_select = |what: &str| {
-        format!(
-            "SELECT a.*, {EXIF_COLUMNS}, {what} FROM album_assets aa \
-             JOIN assets a ON a.id = aa.asset_id LEFT JOIN asset_exif e ON e.asset_id = a.id"
+    let album_asset_select = format!(
+        "SELECT a.*, {EXIF_COLUMNS}, aa.update_xid AS p_xid, aa.update_id AS p_id \
+         FROM album_assets aa JOIN assets a ON a.id = aa.asset_id \
+         LEFT JOIN asset_exif e ON e.asset_id = a.id"
+    );
+    let plan = |sql: String, pos: &'static str, shape: Shape| Plan { sql, pos, shape };
+    let tomb = |kind: T, audience: &str| {
+        plan(
+            format!(
+                "SELECT t.*, t.update_xid AS p_xid, t.update_id AS p_id FROM sync_tombstones t \
+                 WHERE t.kind = '{}' AND {audience} AND ?P",
+                kind.as_str()
+            ),
+            "t.update_xid, t.update_id",
+            Shape::Tombstone,
         )
-    };
-    let tomb = |kind: &str, audience: &str| Plan {
-        sql: format!(
-            "SELECT t.*, t.update_xid AS p_xid, t.update_id AS p_id FROM sync_tombstones t \
-             WHERE t.kind = '{kind}' AND {audience} AND ?P"
-        ),
-        pos: "t.update_xid, t.update_id",
-        shape: Shape::Tombstone,
-        args: vec![],
-    };
-    let simple = |sql: String, pos: &'static str, shape: Shape| Plan {
-        sql,
-        pos,
-        shape,
-        args: vec![],
-    };
-    let with_id = |mut p: Plan, id: Uuid| {
-        p.args.push(Arg::Text(id.to_string()));
-        p
-    };
-    let with_position = |mut p: Plan, at: SyncPosition| {
-        p.args.push(Arg::Int(at.xid));
-        p.args.push(Arg::Int(at.id));
-        p
     };
     let user_pos = "u.update_xid, u.update_id";
     let users = |filter: &str| {
@@ -127,8 +152,10 @@ fn plan(source: SyncSource, backend: Backend, incremental: bool) -> Plan {
         Backend::Sqlite => "NULL",
         Backend::Postgres => "NULL::bytea",
     };
-    match source {
-        AuthUser => simple(
+    let partners = |params: &mut Params| params.any_of(&audience.partner_ids(), MY_PARTNERS);
+    let albums = |params: &mut Params| params.any_of(&audience.album_ids(), MY_ALBUMS);
+    Some(match source {
+        AuthUser => plan(
             "SELECT u.*, CAST((SELECT COALESCE(SUM(a.file_size), 0) FROM assets a \
              WHERE a.owner_id = u.id) AS BIGINT) AS usage_bytes, u.update_xid AS p_xid, \
              u.update_id AS p_id FROM users u WHERE u.id = $1 AND ?P"
@@ -136,191 +163,188 @@ fn plan(source: SyncSource, backend: Backend, incremental: bool) -> Plan {
             user_pos,
             Shape::AuthUser,
         ),
-        Users => simple(users("TRUE"), user_pos, Shape::User),
-        UserDeletes => tomb("user", "TRUE"),
-        UserMetadata => simple(
+        Users => plan(users("TRUE"), user_pos, Shape::User),
+        UserDeletes => tomb(T::User, "TRUE"),
+        UserMetadata => plan(
             users("u.id = $1 AND u.preferences IS NOT NULL"),
             user_pos,
             Shape::UserMetadata,
         ),
-        Partners => simple(
+        Partners => plan(
             "SELECT p.*, p.update_xid AS p_xid, p.update_id AS p_id FROM partners p \
              WHERE (p.shared_by_id = $1 OR p.shared_with_id = $1) AND ?P"
                 .into(),
             "p.update_xid, p.update_id",
             Shape::Partner,
         ),
-        PartnerDeletes => tomb("partner", "(t.id1 = $1 OR t.id2 = $1)"),
-        Assets => simple(assets_where("a.owner_id = $1"), asset_pos, Shape::Asset),
-        AssetDeletes => tomb("asset", "t.user_id = $1"),
-        PartnerAssets => simple(
-            assets_where(&format!("a.owner_id {in_partners}")),
+        PartnerDeletes => tomb(T::Partner, "(t.id1 = $1 OR t.id2 = $1)"),
+        Assets => plan(
+            format!("{select_asset} WHERE a.owner_id = $1 AND ?P"),
             asset_pos,
             Shape::Asset,
         ),
-        PartnerAssetDeletes => tomb("asset", &format!("t.user_id {in_partners}")),
-        PartnerAssetBackfill(partner) => with_id(
-            simple(assets_where("a.owner_id = $2"), asset_pos, Shape::Asset),
-            partner,
+        AssetDeletes => tomb(T::Asset, "t.user_id = $1"),
+        PartnerAssets => plan(
+            format!(
+                "{select_asset} WHERE a.owner_id {} AND ?P",
+                partners(params)?
+            ),
+            asset_pos,
+            Shape::Asset,
+        ),
+        PartnerAssetDeletes => tomb(T::Asset, &format!("t.user_id {}", partners(params)?)),
+        PartnerAssetBackfill(partner) => plan(
+            format!(
+                "{select_asset} WHERE a.owner_id = {} AND ?P",
+                params.id(partner)
+            ),
+            asset_pos,
+            Shape::Asset,
         ),
         Stacks | PartnerStacks | PartnerStackBackfill(_) => {
             let owner = match source {
-                Stacks => "s.owner_id = $1".to_string(),
-                PartnerStacks => format!("s.owner_id {in_partners}"),
-                _ => "s.owner_id = $2".to_string(),
+                Stacks => "= $1".to_string(),
+                PartnerStacks => partners(params)?,
+                PartnerStackBackfill(partner) => format!("= {}", params.id(partner)),
+                _ => unreachable!("matched above"),
             };
-            let p = simple(
+            plan(
                 format!(
                     "SELECT s.*, s.update_xid AS p_xid, s.update_id AS p_id FROM stacks s \
-                     WHERE {owner} AND ?P"
+                     WHERE s.owner_id {owner} AND ?P"
                 ),
                 "s.update_xid, s.update_id",
                 Shape::Stack,
-            );
-            match source {
-                PartnerStackBackfill(partner) => with_id(p, partner),
-                _ => p,
-            }
+            )
         }
-        StackDeletes => tomb("stack", "t.user_id = $1"),
-        PartnerStackDeletes => tomb("stack", &format!("t.user_id {in_partners}")),
-        AlbumAssetCreates => simple(
-            format!(
-                "{} WHERE aa.album_id IN {MY_ALBUMS} AND ?P",
-                album_asset_select("aa.update_xid AS p_xid, aa.update_id AS p_id")
-            ),
-            link_pos,
-            Shape::Asset,
-        ),
-        AlbumAssetUpdates(created_through) => with_position(
-            simple(
+        StackDeletes => tomb(T::Stack, "t.user_id = $1"),
+        PartnerStackDeletes => tomb(T::Stack, &format!("t.user_id {}", partners(params)?)),
+        AlbumAssetCreates | AlbumAssetExifCreates => {
+            let exif_only = match source {
+                AlbumAssetExifCreates => "AND e.asset_id IS NOT NULL",
+                _ => "",
+            };
+            plan(
                 format!(
-                    "{select_asset} WHERE EXISTS (\
-                     SELECT 1 FROM album_assets aa WHERE aa.asset_id = a.id \
-                     AND aa.album_id IN {MY_ALBUMS} AND (aa.update_xid, aa.update_id) <= ($2, $3)) \
-                     AND ?P"
-                ),
-                asset_pos,
-                Shape::Asset,
-            ),
-            created_through,
-        ),
-        AlbumAssetBackfill(album) => with_id(
-            simple(
-                format!(
-                    "{} WHERE aa.album_id = $2 AND ?P",
-                    album_asset_select("aa.update_xid AS p_xid, aa.update_id AS p_id")
+                    "{album_asset_select} WHERE aa.album_id {} {exif_only} AND ?P",
+                    albums(params)?
                 ),
                 link_pos,
-                Shape::Asset,
-            ),
-            album,
-        ),
-        Albums => simple(
+                if exif_only.is_empty() {
+                    Shape::Asset
+                } else {
+                    Shape::Exif
+                },
+            )
+        }
+        AlbumAssetUpdates(through) | AlbumAssetExifUpdates(through) => {
+            let (select, pos, shape) = match source {
+                AlbumAssetUpdates(_) => (&select_asset, asset_pos, Shape::Asset),
+                _ => (&exif_select, exif_pos, Shape::Exif),
+            };
+            let albums = albums(params)?;
+            let (xid, id) = (
+                params.push(Arg::Int(through.xid)),
+                params.push(Arg::Int(through.id)),
+            );
+            plan(
+                format!(
+                    "{select} WHERE EXISTS (\
+                     SELECT 1 FROM album_assets aa WHERE aa.asset_id = a.id \
+                     AND aa.album_id {albums} AND (aa.update_xid, aa.update_id) <= ({xid}, {id})) \
+                     AND ?P"
+                ),
+                pos,
+                shape,
+            )
+        }
+        AlbumAssetBackfill(album) | AlbumAssetExifBackfill(album) => {
+            let exif_only = match source {
+                AlbumAssetExifBackfill(_) => "AND e.asset_id IS NOT NULL",
+                _ => "",
+            };
+            plan(
+                format!(
+                    "{album_asset_select} WHERE aa.album_id = {} {exif_only} AND ?P",
+                    params.id(album)
+                ),
+                link_pos,
+                if exif_only.is_empty() {
+                    Shape::Asset
+                } else {
+                    Shape::Exif
+                },
+            )
+        }
+        Albums => plan(
             format!(
                 "SELECT al.*, al.update_xid AS p_xid, al.update_id AS p_id FROM albums al \
-                 WHERE al.id IN {MY_ALBUMS} AND ?P"
+                 WHERE al.id {} AND ?P",
+                albums(params)?
             ),
             "al.update_xid, al.update_id",
             Shape::Album,
         ),
-        AlbumDeletes => tomb("album", "t.user_id = $1"),
+        AlbumDeletes => tomb(T::Album, "t.user_id = $1"),
         // The owner is no row of album_users; the stream sends them as a member with the
         // role `owner`, positioned where the album began.
         AlbumUsers | AlbumUserBackfill(_) => {
             let albums = match source {
-                AlbumUsers => MY_ALBUMS,
-                _ => "($2)",
+                AlbumUserBackfill(album) => format!("= {}", params.id(album)),
+                _ => albums(params)?,
             };
-            let p = simple(
+            plan(
                 format!(
                     "SELECT * FROM (\
                      SELECT au.album_id, au.user_id, au.role, au.update_xid AS p_xid, \
-                     au.update_id AS p_id FROM album_users au WHERE au.album_id IN {albums} \
+                     au.update_id AS p_id FROM album_users au WHERE au.album_id {albums} \
                      UNION ALL SELECT al.id AS album_id, al.owner_id AS user_id, 'owner' AS role, \
                      al.create_xid AS p_xid, al.create_id AS p_id FROM albums al \
-                     WHERE al.id IN {albums}) m WHERE ?P"
+                     WHERE al.id {albums}) m WHERE ?P"
                 ),
                 "m.p_xid, m.p_id",
                 Shape::AlbumUser,
-            );
-            match source {
-                AlbumUserBackfill(album) => with_id(p, album),
-                _ => p,
-            }
+            )
         }
         // Only members still in the album hear who left; the one who left gets AlbumDeleteV1.
-        AlbumUserDeletes => tomb("album_user", &format!("t.id1 IN {MY_ALBUMS}")),
+        AlbumUserDeletes => tomb(T::AlbumUser, &format!("t.id1 {}", albums(params)?)),
         AlbumToAssets | AlbumToAssetBackfill(_) => {
             let albums = match source {
-                AlbumToAssets => MY_ALBUMS,
-                _ => "($2)",
+                AlbumToAssetBackfill(album) => format!("= {}", params.id(album)),
+                _ => albums(params)?,
             };
-            let p = simple(
+            plan(
                 format!(
                     "SELECT aa.album_id, aa.asset_id, aa.update_xid AS p_xid, aa.update_id AS p_id \
-                     FROM album_assets aa WHERE aa.album_id IN {albums} AND ?P"
+                     FROM album_assets aa WHERE aa.album_id {albums} AND ?P"
                 ),
                 link_pos,
                 Shape::AlbumToAsset,
-            );
-            match source {
-                AlbumToAssetBackfill(album) => with_id(p, album),
-                _ => p,
-            }
+            )
         }
-        AlbumToAssetDeletes => tomb("album_asset", &format!("t.id1 IN {MY_ALBUMS}")),
-        AssetExifs => simple(
+        AlbumToAssetDeletes => tomb(T::AlbumAsset, &format!("t.id1 {}", albums(params)?)),
+        AssetExifs => plan(
             format!("{exif_select} WHERE a.owner_id = $1 AND ?P"),
             exif_pos,
             Shape::Exif,
         ),
-        PartnerAssetExifs => simple(
-            format!("{exif_select} WHERE a.owner_id {in_partners} AND ?P"),
+        PartnerAssetExifs => plan(
+            format!(
+                "{exif_select} WHERE a.owner_id {} AND ?P",
+                partners(params)?
+            ),
             exif_pos,
             Shape::Exif,
         ),
-        PartnerAssetExifBackfill(partner) => with_id(
-            simple(
-                format!("{exif_select} WHERE a.owner_id = $2 AND ?P"),
-                exif_pos,
-                Shape::Exif,
-            ),
-            partner,
-        ),
-        AlbumAssetExifCreates => simple(
+        PartnerAssetExifBackfill(partner) => plan(
             format!(
-                "{} WHERE aa.album_id IN {MY_ALBUMS} AND e.asset_id IS NOT NULL AND ?P",
-                album_asset_select("aa.update_xid AS p_xid, aa.update_id AS p_id")
+                "{exif_select} WHERE a.owner_id = {} AND ?P",
+                params.id(partner)
             ),
-            link_pos,
+            exif_pos,
             Shape::Exif,
         ),
-        AlbumAssetExifUpdates(created_through) => with_position(
-            simple(
-                format!(
-                    "{exif_select} WHERE EXISTS (\
-                     SELECT 1 FROM album_assets aa WHERE aa.asset_id = a.id \
-                     AND aa.album_id IN {MY_ALBUMS} AND (aa.update_xid, aa.update_id) <= ($2, $3)) \
-                     AND ?P"
-                ),
-                exif_pos,
-                Shape::Exif,
-            ),
-            created_through,
-        ),
-        AlbumAssetExifBackfill(album) => with_id(
-            simple(
-                format!(
-                    "{} WHERE aa.album_id = $2 AND e.asset_id IS NOT NULL AND ?P",
-                    album_asset_select("aa.update_xid AS p_xid, aa.update_id AS p_id")
-                ),
-                link_pos,
-                Shape::Exif,
-            ),
-            album,
-        ),
-        AssetOcr => simple(
+        AssetOcr => plan(
             format!(
                 "SELECT {cols}, o.update_xid AS p_xid, o.update_id AS p_id FROM asset_ocr o \
                  {own_child_join} assets a ON a.id = o.asset_id WHERE a.owner_id = $1 AND ?P",
@@ -329,16 +353,16 @@ fn plan(source: SyncSource, backend: Backend, incremental: bool) -> Plan {
             "o.update_xid, o.update_id",
             Shape::Ocr,
         ),
-        AssetOcrDeletes => tomb("ocr", "t.user_id = $1"),
-        Memories => simple(
+        AssetOcrDeletes => tomb(T::Ocr, "t.user_id = $1"),
+        Memories => plan(
             "SELECT m.*, m.update_xid AS p_xid, m.update_id AS p_id FROM memories m \
              WHERE m.owner_id = $1 AND ?P"
                 .into(),
             "m.update_xid, m.update_id",
             Shape::Memory,
         ),
-        MemoryDeletes => tomb("memory", "t.user_id = $1"),
-        MemoryToAssets => simple(
+        MemoryDeletes => tomb(T::Memory, "t.user_id = $1"),
+        MemoryToAssets => plan(
             format!(
                 "SELECT ma.memory_id, ma.asset_id, ma.update_xid AS p_xid, ma.update_id AS p_id \
                  FROM memory_assets ma {own_child_join} memories m ON m.id = ma.memory_id \
@@ -347,8 +371,8 @@ fn plan(source: SyncSource, backend: Backend, incremental: bool) -> Plan {
             "ma.update_xid, ma.update_id",
             Shape::MemoryToAsset,
         ),
-        MemoryToAssetDeletes => tomb("memory_asset", "t.user_id = $1"),
-        People => simple(
+        MemoryToAssetDeletes => tomb(T::MemoryAsset, "t.user_id = $1"),
+        People => plan(
             format!(
                 "SELECT {cols}, p.update_xid AS p_xid, p.update_id AS p_id FROM people p \
                  WHERE p.owner_id = $1 AND ?P",
@@ -357,8 +381,8 @@ fn plan(source: SyncSource, backend: Backend, incremental: bool) -> Plan {
             "p.update_xid, p.update_id",
             Shape::Person,
         ),
-        PersonDeletes => tomb("person", "t.user_id = $1"),
-        AssetFaces => simple(
+        PersonDeletes => tomb(T::Person, "t.user_id = $1"),
+        AssetFaces => plan(
             format!(
                 "SELECT f.id, f.asset_id, f.person_id, f.image_width, f.image_height, f.x1, \
                  f.y1, f.x2, f.y2, f.source_type, {face_embedding} AS embedding, f.created_at, \
@@ -368,8 +392,8 @@ fn plan(source: SyncSource, backend: Backend, incremental: bool) -> Plan {
             "f.update_xid, f.update_id",
             Shape::Face,
         ),
-        AssetFaceDeletes => tomb("face", "t.user_id = $1"),
-        AssetMetadata => simple(
+        AssetFaceDeletes => tomb(T::Face, "t.user_id = $1"),
+        AssetMetadata => plan(
             format!(
                 "SELECT md.asset_id, md.key, md.value, md.update_xid AS p_xid, \
                  md.update_id AS p_id FROM asset_metadata md {own_child_join} assets a \
@@ -378,8 +402,8 @@ fn plan(source: SyncSource, backend: Backend, incremental: bool) -> Plan {
             "md.update_xid, md.update_id",
             Shape::AssetMetadata,
         ),
-        AssetMetadataDeletes => tomb("asset_metadata", "t.user_id = $1"),
-    }
+        AssetMetadataDeletes => tomb(T::AssetMetadata, "t.user_id = $1"),
+    })
 }
 
 /// `a, b` → `o.a, o.b`.
@@ -391,33 +415,39 @@ fn prefixed(columns: &str, alias: &str) -> String {
         .join(", ")
 }
 
-/// The SQL and its arguments for one read of `source`.
+/// The SQL and its arguments for one read of `source`; `None` when it cannot match anything.
 pub(crate) fn query(
-    user_id: Uuid,
+    audience: &SyncAudience,
     source: SyncSource,
     range: &SyncRange,
     backend: Backend,
-) -> (String, Vec<Arg>, ShapeOf) {
-    let p = plan(source, backend, range.after.is_some());
-    let mut args = vec![Arg::Text(user_id.to_string())];
-    args.extend(p.args);
-    let mut conditions = Vec::new();
-    let param = |args: &mut Vec<Arg>, v: i64| {
-        args.push(Arg::Int(v));
-        format!("${}", args.len())
-    };
+) -> Option<(String, Vec<Arg>, ShapeOf)> {
+    let mut params = Params(vec![Arg::Text(audience.user_id.to_string())]);
+    let p = plan(
+        source,
+        audience,
+        &mut params,
+        backend,
+        range.after.is_some(),
+    )?;
     let (xid_col, id_col) = p.pos.split_once(", ").expect("position columns");
-    let hx = param(&mut args, range.horizon.xid_below);
-    let hi = param(&mut args, range.horizon.id_at_most);
-    conditions.push(format!("{xid_col} < {hx} AND {id_col} <= {hi}"));
+    let mut conditions = vec![format!(
+        "{xid_col} < {} AND {id_col} <= {}",
+        params.push(Arg::Int(range.horizon.xid_below)),
+        params.push(Arg::Int(range.horizon.id_at_most))
+    )];
     if let Some(after) = range.after {
-        let x = param(&mut args, after.xid);
-        let i = param(&mut args, after.id);
+        let (x, i) = (
+            params.push(Arg::Int(after.xid)),
+            params.push(Arg::Int(after.id)),
+        );
         conditions.push(format!("({}) > ({x}, {i})", p.pos));
     }
     if let Some(through) = range.through {
-        let x = param(&mut args, through.xid);
-        let i = param(&mut args, through.id);
+        let (x, i) = (
+            params.push(Arg::Int(through.xid)),
+            params.push(Arg::Int(through.id)),
+        );
         conditions.push(format!("({}) <= ({x}, {i})", p.pos));
     }
     let sql = format!(
@@ -425,7 +455,7 @@ pub(crate) fn query(
         p.sql.replace("?P", &conditions.join(" AND ")),
         p.pos
     );
-    (sql, args, ShapeOf(p.shape))
+    Some((sql, params.0, ShapeOf(p.shape)))
 }
 
 /// How to read a query's rows back; opaque outside this module.

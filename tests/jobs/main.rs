@@ -18,6 +18,8 @@ db_stories!(
     concurrent_claims_never_hand_out_a_job_twice,
     a_job_whose_lease_ran_out_is_claimed_again,
     a_job_that_kills_its_worker_every_time_fails_after_its_attempts,
+    a_heartbeat_keeps_only_its_own_process_jobs_leased,
+    a_job_running_past_its_lease_is_kept_while_its_process_beats,
     failed_job_waits_for_its_retry_time_then_fails_for_good,
     dedupe_key_keeps_one_pending_job_per_key,
     workers_run_every_job_to_completion,
@@ -99,6 +101,71 @@ async fn a_job_whose_lease_ran_out_is_claimed_again(store: &Store) {
     assert_eq!(again.id, first.id);
     assert_eq!(again.attempts, 2);
     assert_eq!(again.worker.as_deref(), Some("other"));
+}
+
+async fn a_heartbeat_keeps_only_its_own_process_jobs_leased(store: &Store) {
+    add(store, 2).await;
+    let now = Utc::now();
+    let mine = claim(store, "p1/q/0", now, now + secs(30)).await.unwrap();
+    // A prefix that a host name's `_` could fake under LIKE.
+    let theirs = claim(store, "p1_x/q/0", now, now + secs(30)).await.unwrap();
+    store
+        .jobs
+        .extend_leases("p1/", now + secs(60))
+        .await
+        .unwrap();
+    let later = now + secs(31);
+    let taken = claim(store, "other", later, later + secs(30))
+        .await
+        .unwrap();
+    assert_eq!(
+        taken.id, theirs.id,
+        "the job without a heartbeat is taken over"
+    );
+    assert!(
+        claim(store, "other", later, later + secs(30))
+            .await
+            .is_none()
+    );
+    assert_eq!(store.jobs.get(mine.id).await.unwrap().unwrap().attempts, 1);
+}
+
+/// Runs for `hold` and counts its runs.
+struct Slow {
+    hold: Duration,
+    runs: AtomicUsize,
+}
+
+#[async_trait]
+impl JobHandler for Slow {
+    async fn run(&self, _job: &JobRecord) -> Result<(), JobError> {
+        self.runs.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(self.hold).await;
+        Ok(())
+    }
+}
+
+async fn a_job_running_past_its_lease_is_kept_while_its_process_beats(store: &Store) {
+    let slow = Arc::new(Slow {
+        hold: Duration::from_secs(4),
+        runs: AtomicUsize::new(0),
+    });
+    let pool = Workers::new()
+        .handle(Queue::MetadataExtraction, slow.clone(), 1)
+        .lease(Duration::from_secs(1))
+        .idle_poll(Duration::from_millis(20))
+        .start(store.clone(), "beating".into(), Arc::new(Notify::new()));
+    add(store, 1).await;
+    eventually(store, |c| c.active == 1).await;
+    // Well past the 1 s lease, another process finds nothing to take over.
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = Utc::now();
+        assert!(claim(store, "other", now, now + secs(1)).await.is_none());
+    }
+    eventually(store, |c| c.completed == 1).await;
+    pool.shutdown().await;
+    assert_eq!(slow.runs.load(Ordering::SeqCst), 1);
 }
 
 async fn a_job_that_kills_its_worker_every_time_fails_after_its_attempts(store: &Store) {

@@ -55,10 +55,23 @@ pub struct Workers {
     handlers: HashMap<Queue, (Arc<dyn JobHandler>, usize)>,
     limits: Option<Arc<dyn ConcurrencyLimits>>,
     lease: Option<Duration>,
+    deadline: Option<Duration>,
     idle_poll: Option<Duration>,
 }
 
-const DEFAULT_LEASE: Duration = Duration::from_secs(600);
+/// A running job's lease, which its process's heartbeat keeps moving ahead: a process that
+/// dies stops beating, and its jobs are taken over this long after (BullMQ notices stalled
+/// jobs within about 30 s too).
+const DEFAULT_LEASE: Duration = Duration::from_secs(30);
+
+/// How long one job may run: a video transcode can take hours; any other job that runs for
+/// ten minutes is stuck.
+fn default_deadline(queue: Queue) -> Duration {
+    match queue {
+        Queue::VideoConversion => Duration::from_secs(6 * 3600),
+        _ => Duration::from_secs(600),
+    }
+}
 const DEFAULT_IDLE_POLL: Duration = Duration::from_secs(1);
 
 /// Retry delay after the `attempt`-th failure: 5 s, 10 s, 20 s … at most 10 minutes.
@@ -90,9 +103,17 @@ impl Workers {
         self
     }
 
-    /// How long a job may run before another worker may take it over.
+    /// How long a running job stays leased without a heartbeat of this process: after a
+    /// crash, its jobs are taken over this long after the last beat.
     pub fn lease(mut self, lease: Duration) -> Self {
         self.lease = Some(lease);
+        self
+    }
+
+    /// How long any one job may run before it fails (and is retried); by default ten
+    /// minutes, six hours for video.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
         self
     }
 
@@ -103,12 +124,19 @@ impl Workers {
     }
 
     /// Starts the workers; `wake` lets enqueuers in this process skip the idle wait,
-    /// and lets a changed concurrency limit be seen at once.
+    /// and lets a changed concurrency limit be seen at once. `worker_id` must be unique to
+    /// this process instance: the heartbeat extends the leases of every job claimed under it.
     pub fn start(self, store: Store, worker_id: String, wake: Arc<Notify>) -> WorkerPool {
         let (stop_tx, stop_rx) = watch::channel(false);
         let lease = self.lease.unwrap_or(DEFAULT_LEASE);
         let idle = self.idle_poll.unwrap_or(DEFAULT_IDLE_POLL);
         let mut tasks = Vec::new();
+        let heartbeat = tokio::spawn(heartbeat(
+            store.clone(),
+            format!("{worker_id}/"),
+            lease,
+            stop_rx.clone(),
+        ));
         for (queue, (handler, fixed)) in self.handlers {
             let dispatcher = Dispatcher {
                 runner: Arc::new(Runner {
@@ -116,6 +144,7 @@ impl Workers {
                     queue,
                     handler,
                     lease,
+                    deadline: self.deadline.unwrap_or_else(|| default_deadline(queue)),
                 }),
                 limit: match &self.limits {
                     Some(source) => Limit::From(source.clone()),
@@ -131,6 +160,23 @@ impl Workers {
         WorkerPool {
             stop: stop_tx,
             tasks,
+            heartbeat,
+        }
+    }
+}
+
+/// Keeps this process's running jobs leased: every third of a lease, their leases move a
+/// whole lease ahead. Beats until the pool is gone, that is after a shutdown's jobs finished.
+async fn heartbeat(store: Store, prefix: String, lease: Duration, mut stop: watch::Receiver<bool>) {
+    let every = lease / 3;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            changed = stop.changed() => if changed.is_err() { break } else { continue },
+        }
+        let until = Utc::now() + chrono::Duration::from_std(lease).expect("lease fits");
+        if let Err(e) = store.jobs.extend_leases(&prefix, until).await {
+            tracing::warn!(error = %e, "could not extend this process's job leases");
         }
     }
 }
@@ -139,6 +185,7 @@ impl Workers {
 pub struct WorkerPool {
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    heartbeat: JoinHandle<()>,
 }
 
 impl WorkerPool {
@@ -147,6 +194,9 @@ impl WorkerPool {
         for task in self.tasks {
             let _ = task.await;
         }
+        // The jobs have finished: the heartbeat may stop.
+        drop(self.stop);
+        let _ = self.heartbeat.await;
     }
 }
 
@@ -240,6 +290,7 @@ struct Runner {
     queue: Queue,
     handler: Arc<dyn JobHandler>,
     lease: Duration,
+    deadline: Duration,
 }
 
 impl Runner {
@@ -269,11 +320,11 @@ impl Runner {
 
     async fn run_and_record(&self, job: &JobRecord) -> Result<(), shoebox_store::StoreError> {
         let jobs = &self.store.jobs;
-        let outcome = match tokio::time::timeout(self.lease, self.handler.run(job)).await {
+        let outcome = match tokio::time::timeout(self.deadline, self.handler.run(job)).await {
             Ok(outcome) => outcome,
             Err(_) => Err(JobError::transient(format!(
                 "timed out after {:?}",
-                self.lease
+                self.deadline
             ))),
         };
         let now = Utc::now();

@@ -24,10 +24,10 @@ pub struct StorageConfig {
     #[arg(long, env = "SHOEBOX_GENERATED_DIR")]
     pub generated_dir: Option<PathBuf>,
 
-    /// Seconds a worker holds a job before another may take it over; also each job's time
-    /// limit. Hidden from `--help`: tests that kill a worker shorten it so that the takeover
-    /// comes in seconds, not the 10 minutes a slow video job needs.
-    #[arg(long, env = "SHOEBOX_JOB_LEASE_SECONDS", default_value_t = 600, hide = true,
+    /// Seconds a running job stays leased after its process's last heartbeat (which comes
+    /// every third of it): after a crash, another process takes the job over this long
+    /// after. Hidden from `--help`: tests that kill a worker shorten it.
+    #[arg(long, env = "SHOEBOX_JOB_LEASE_SECONDS", default_value_t = 30, hide = true,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub job_lease_seconds: u64,
 
@@ -131,7 +131,7 @@ impl ServeConfig {
                 database_url: None,
                 originals_dir: None,
                 generated_dir: None,
-                job_lease_seconds: 600,
+                job_lease_seconds: 30,
                 ml: MlOptions::off(),
             },
             host: "127.0.0.1".into(),

@@ -123,7 +123,10 @@ pub fn workers(domain: &Domain) -> Workers {
 }
 
 fn start_workers(domain: &Domain, config: &StorageConfig) -> WorkerPool {
-    let id = format!("{}-{}", hostname(), std::process::id());
+    // Unique to this instance: a restarted server in a container has the same host name
+    // and pid, and must not keep the dead instance's jobs leased.
+    let instance = uuid::Uuid::new_v4().simple().to_string();
+    let id = format!("{}-{}-{}", hostname(), std::process::id(), &instance[..8]);
     workers(domain)
         .lease(Duration::from_secs(config.job_lease_seconds))
         .start(domain.store.clone(), id, domain.job_wake.clone())

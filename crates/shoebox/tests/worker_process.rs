@@ -332,7 +332,8 @@ async fn upload(api: &Api, base: &[u8], i: usize) -> String {
 /// `(job id, queue)` of the jobs `pid`'s workers hold; worker ids start `<host>-<pid>/`.
 async fn jobs_held_by(db: &mut PgConnection, pid: u32) -> Vec<(String, String)> {
     sqlx::query("SELECT id, queue FROM jobs WHERE status = 'active' AND worker LIKE $1")
-        .bind(format!("%-{pid}/%"))
+        // Workers are named `<host>-<pid>-<8 characters of the instance>/<queue>/<slot>`.
+        .bind(format!("%-{pid}-________/%"))
         .fetch_all(db)
         .await
         .expect("jobs table reads")
@@ -517,7 +518,7 @@ async fn worker_process_finishes_queued_jobs_and_a_sigkilled_worker_loses_none()
         assert_eq!(status, "completed", "{queue} job {id}");
         assert_eq!(attempts, 2, "{queue} job {id}");
         assert!(
-            worker.contains(&format!("-{}/", rescuer.pid())),
+            worker.contains(&format!("-{}-", rescuer.pid())),
             "{queue} job {id} finished by {worker}"
         );
     }

@@ -102,6 +102,20 @@ impl JobRepo for SqlStore {
             .transpose()
     }
 
+    async fn extend_leases(&self, worker_prefix: &str, until: DateTime<Utc>) -> StoreResult<()> {
+        // A prefix match without LIKE, whose `_` and `%` a host name may contain.
+        sqlx::query(
+            "UPDATE jobs SET lease_until = $2 WHERE status = 'active' \
+             AND substr(worker, 1, length($1)) = $1",
+        )
+        .bind(worker_prefix.to_string())
+        .bind(ts(until))
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
     async fn complete(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
         sqlx::query(
             "UPDATE jobs SET status = 'completed', lease_until = NULL, updated_at = $2 WHERE id = $1",

@@ -240,6 +240,9 @@ pub trait JobRepo: Send + Sync {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> StoreResult<Option<JobRecord>>;
+    /// Moves the lease of every running job claimed by a worker whose name starts with
+    /// `worker_prefix` (one process's) to `until`: the process's heartbeat.
+    async fn extend_leases(&self, worker_prefix: &str, until: DateTime<Utc>) -> StoreResult<()>;
     async fn complete(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<()>;
     /// Records the error; the job runs again at `retry_at`, or fails for good when `None`.
     async fn fail(

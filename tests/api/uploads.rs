@@ -34,6 +34,7 @@ stories!(
 
 mut_stories!(
     interrupted_upload_is_finished_and_orphans_are_discarded_on_restart,
+    an_asset_left_without_its_first_job_is_queued_at_restart,
     full_disk_is_507_and_leaves_nothing,
 );
 
@@ -373,6 +374,8 @@ async fn content_length_beyond_free_space_is_507_before_the_body_is_read(s: &Tes
         &response.body,
         StatusCode::INSUFFICIENT_STORAGE,
     );
+    // The client is told why, not "Internal server error".
+    assert_eq!(response.body["message"], "Not enough free disk space");
     assert_unchanged(s, &token, &before).await;
 }
 
@@ -577,9 +580,11 @@ async fn interrupted_upload_is_finished_and_orphans_are_discarded_on_restart(s: 
     let (_, asset) = s.get(&token, &format!("/assets/{id}")).await;
     let rel = asset["originalPath"].as_str().unwrap().to_string();
 
-    // As if the server died after inserting the row but before the renames.
+    // As if a server that is gone died after inserting the row but before the renames:
+    // its folder of staged uploads has no lock held any more.
     let originals = s.originals_dir();
-    let staging = originals.join(".upload");
+    let staging = originals.join(".upload").join("gone");
+    std::fs::create_dir_all(&staging).unwrap();
     let stored = originals.join(&rel);
     let stored_sidecar = originals.join(format!("{rel}.xmp"));
     std::fs::rename(&stored, staging.join(&id)).unwrap();
@@ -591,15 +596,44 @@ async fn interrupted_upload_is_finished_and_orphans_are_discarded_on_restart(s: 
     std::fs::write(&orphan_sidecar, b"<half/>").unwrap();
     let junk = staging.join("not-a-uuid");
     std::fs::write(&junk, b"junk").unwrap();
+    // A version before instance folders staged directly in `.upload`.
+    let legacy = originals
+        .join(".upload")
+        .join(uuid::Uuid::new_v4().to_string());
+    std::fs::write(&legacy, b"half an old upload").unwrap();
+    // A process that is still running (its lock held here) is mid-upload and mid-thumbnail:
+    // nothing of it may be touched.
+    let (live_upload, _held) = live_instance_dir(&originals.join(".upload"));
+    let live_staged = live_upload.join(uuid::Uuid::new_v4().to_string());
+    std::fs::write(&live_staged, b"being written").unwrap();
+    let (live_temp, _held_too) = live_instance_dir(&s.generated_dir().join(".tmp"));
+    std::fs::write(live_temp.join("thumb.tmp"), b"being written").unwrap();
+    let gone_temp = s.generated_dir().join(".tmp").join("gone");
+    std::fs::create_dir_all(&gone_temp).unwrap();
+    std::fs::write(gone_temp.join("thumb.tmp"), b"half a thumbnail").unwrap();
 
     s.restart().await;
 
     assert_eq!(std::fs::read(&stored).unwrap(), bytes);
     assert_eq!(std::fs::read(&stored_sidecar).unwrap(), xmp);
-    for gone in [&orphan, &orphan_sidecar, &junk] {
+    for gone in [
+        &orphan,
+        &orphan_sidecar,
+        &junk,
+        &legacy,
+        &staging,
+        &gone_temp,
+    ] {
         assert!(!gone.exists(), "{} is left", gone.display());
     }
-    let mut expected = vec![rel.clone(), format!("{rel}.xmp")];
+    assert_eq!(std::fs::read(&live_staged).unwrap(), b"being written");
+    assert!(live_temp.join("thumb.tmp").exists());
+    let live = live_staged
+        .strip_prefix(&originals)
+        .unwrap()
+        .display()
+        .to_string();
+    let mut expected = vec![rel.clone(), format!("{rel}.xmp"), live];
     expected.sort();
     assert_eq!(s.stored_files(), expected);
     let (status, _, downloaded) = s
@@ -607,6 +641,43 @@ async fn interrupted_upload_is_finished_and_orphans_are_discarded_on_restart(s: 
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(downloaded, bytes);
+}
+
+/// An instance folder under `root` as a running process holds it: `<root>/<id>/` with the
+/// lock on `<root>/<id>.lock` taken (drop the file to let go).
+fn live_instance_dir(root: &std::path::Path) -> (std::path::PathBuf, std::fs::File) {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let lock = std::fs::File::create(root.join(format!("{id}.lock"))).unwrap();
+    lock.try_lock().unwrap();
+    let dir = root.join(id);
+    std::fs::create_dir_all(&dir).unwrap();
+    (dir, lock)
+}
+
+async fn an_asset_left_without_its_first_job_is_queued_at_restart(s: &mut TestServer) {
+    let token = s.admin().await;
+    let (status, body) = s.upload(&token, "stranded.jpg", s.real_jpeg("teal")).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_str().unwrap().to_string();
+    s.queue_settles(&token, "metadataExtraction").await;
+    // As if the process died between the asset's row and its job.
+    let pending = format!("SELECT COUNT(*) FROM jobs WHERE dedupe_key = 'metadata:{id}'");
+    let stranded = s
+        .sql(
+            &[
+                &format!("UPDATE assets SET metadata_extracted_at = NULL WHERE id = '{id}'"),
+                "DELETE FROM jobs",
+            ],
+            &pending,
+        )
+        .await;
+    assert_eq!(stranded, 0);
+    s.restart().await;
+    assert_eq!(s.sql(&[], &pending).await, 1, "queued again at start-up");
+    s.queue_settles(&token, "metadataExtraction").await;
+    let missing =
+        format!("SELECT COUNT(*) FROM assets WHERE id = '{id}' AND metadata_extracted_at IS NULL");
+    assert_eq!(s.sql(&[], &missing).await, 0);
 }
 
 /// Unmounts the test's tmpfs even when the story fails.
@@ -652,5 +723,6 @@ async fn full_disk_is_507_and_leaves_nothing(s: &mut TestServer) {
     let form = dated_form().part("assetData", part);
     let (status, body) = s.upload_form(&token, form).await;
     assert_error(status, &body, StatusCode::INSUFFICIENT_STORAGE);
+    assert_eq!(body["message"], "Not enough free disk space");
     assert_unchanged(s, &token, &before).await;
 }

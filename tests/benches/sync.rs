@@ -37,15 +37,6 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-fn database_url(s: &TestServer) -> String {
-    s.config.storage.database_url.clone().unwrap_or_else(|| {
-        format!(
-            "sqlite://{}",
-            s.config.storage.data_dir.join("shoebox.db").display()
-        )
-    })
-}
-
 /// Inserts `n` assets with EXIF for the owner, straight into the database (the triggers
 /// stamp their positions as for any write).
 async fn generate(url: &str, owner: &str, n: usize) {
@@ -143,7 +134,7 @@ async fn run(backend: Backend, n: usize) {
     let token = s.admin().await;
     let (_, me) = s.get(&token, "/users/me").await;
     let owner = me["id"].as_str().unwrap().to_string();
-    generate(&database_url(&s), &owner, n).await;
+    generate(&s.database_url(), &owner, n).await;
 
     // Initial sync, with the resident set sampled while it runs.
     let baseline = rss_kib();

@@ -245,6 +245,35 @@ impl TestServer {
         self.config.storage.originals_dir()
     }
 
+    pub fn generated_dir(&self) -> PathBuf {
+        self.config.storage.generated_dir()
+    }
+
+    /// The server's database: its SQLite file or its PostgreSQL database.
+    pub fn database_url(&self) -> String {
+        self.config.storage.database_url()
+    }
+
+    /// Runs `statements` straight on the server's database (as a crash or an operator may
+    /// leave it), then answers the first column of `query`'s first row.
+    pub async fn sql(&self, statements: &[&str], query: &str) -> i64 {
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self.database_url())
+            .await
+            .expect("the server's database");
+        for statement in statements {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_string()))
+                .execute(&mut conn)
+                .await
+                .expect("statement runs");
+        }
+        let value: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(query.to_string()))
+            .fetch_one(&mut conn)
+            .await
+            .expect("query answers");
+        value
+    }
+
     pub fn temp_dir(&self) -> &Path {
         self.dir.path()
     }
@@ -509,7 +538,8 @@ impl TestServer {
     }
 }
 
-/// Every file below `root`, relative to it, sorted.
+/// Every file below `root`, relative to it, sorted; not the locks by which running
+/// processes hold their folders of staged and temporary files (`.upload/<id>.lock`).
 fn files_under(root: &Path) -> Vec<String> {
     fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
@@ -526,6 +556,13 @@ fn files_under(root: &Path) -> Vec<String> {
     }
     let mut out = Vec::new();
     walk(root, root, &mut out);
+    out.retain(|f| {
+        let lock = Path::new(f);
+        !(lock.extension().is_some_and(|e| e == "lock")
+            && lock
+                .parent()
+                .is_some_and(|p| p == Path::new(".upload") || p == Path::new(".tmp")))
+    });
     out.sort();
     out
 }

@@ -58,7 +58,10 @@ impl From<DomainError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let correlation_id = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
-        let message = if self.status.is_server_error() && self.status != StatusCode::BAD_GATEWAY {
+        // A bad gateway and a full disk are the server's conditions, not its bugs: the client
+        // is told which (an upload too large for the free space is refused before a byte).
+        let told = [StatusCode::BAD_GATEWAY, StatusCode::INSUFFICIENT_STORAGE];
+        let message = if self.status.is_server_error() && !told.contains(&self.status) {
             // Internal details go to the log, tagged so an operator can find them.
             tracing::error!(correlation_id, status = %self.status, "{}", self.message);
             "Internal server error".to_string()

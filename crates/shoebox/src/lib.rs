@@ -25,8 +25,9 @@ pub use config::{MlOptions, MlServeConfig, ServeConfig, StorageConfig};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Opens the database and storage named by `config`, applies migrations and
-/// finishes any upload a crash interrupted.
+/// Opens the database and storage named by `config`, applies migrations and repairs what
+/// processes that are gone left unfinished: their staged uploads and temporary files, and
+/// assets left without their first job.
 pub async fn open_domain(config: &StorageConfig) -> anyhow::Result<Domain> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
@@ -43,6 +44,16 @@ pub async fn open_domain(config: &StorageConfig) -> anyhow::Result<Domain> {
         .await
         .context("cannot recover interrupted uploads")?;
     let domain = Domain::new(store, storage).with_ml(open_ml(&config.ml, &config.data_dir));
+    let stranded = domain
+        .queue_stranded_assets()
+        .await
+        .context("cannot queue assets a crash left without jobs")?;
+    if stranded > 0 {
+        tracing::info!(
+            assets = stranded,
+            "queued metadata extraction for assets a crash left without a job"
+        );
+    }
     open_events(domain, &config.database_url()).await
 }
 

@@ -208,15 +208,27 @@ impl SqlStore {
         if let Some(kind) = filter.only {
             sql.push_str(&format!(" AND a.type = '{}'", kind.as_str()));
         }
-        if filter.missing_file.is_some() {
-            sql.push_str(" AND NOT EXISTS (SELECT 1 FROM asset_files f WHERE f.asset_id = a.id AND f.kind = $3)");
+        let mut texts = Vec::new();
+        if let Some(kind) = filter.missing_file {
+            texts.push(kind.to_string());
+            sql.push_str(&format!(
+                " AND NOT EXISTS (SELECT 1 FROM asset_files f WHERE f.asset_id = a.id AND f.kind = ${})",
+                texts.len() + 2
+            ));
+        }
+        if let Some(key) = filter.without_job {
+            texts.push(format!("{key}:"));
+            sql.push_str(&format!(
+                " AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.dedupe_key = ${} || a.id)",
+                texts.len() + 2
+            ));
         }
         sql.push_str(" ORDER BY a.id LIMIT $2");
         let mut q = sqlx::query(AssertSqlSafe(sql))
             .bind(after.map(|a| a.to_string()).unwrap_or_default())
             .bind(limit);
-        if let Some(kind) = filter.missing_file {
-            q = q.bind(kind.to_string());
+        for text in texts {
+            q = q.bind(text);
         }
         q.fetch_all(&self.pool)
             .await

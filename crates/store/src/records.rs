@@ -243,6 +243,8 @@ pub struct AssetIdsFilter<'a> {
     pub missing_sidecar: bool,
     /// Only assets of this type.
     pub only: Option<AssetKind>,
+    /// Only assets no job was ever queued for under `<this key>:<asset id>`.
+    pub without_job: Option<&'a str>,
 }
 
 /// Which assets a timeline shows.

@@ -9,7 +9,7 @@ use shoebox_jobs::{JobError, JobHandler, Queue};
 use shoebox_media::{ImageMetadata, ReadOptions, duration_millis};
 use shoebox_places::{GpsZones, Place};
 use shoebox_store::records::{
-    AssetKind, AssetRecord, ExifRecord, JobRecord, LockedProperties, MetadataUpdate,
+    AssetIdsFilter, AssetKind, AssetRecord, ExifRecord, JobRecord, LockedProperties, MetadataUpdate,
 };
 use uuid::Uuid;
 
@@ -28,10 +28,40 @@ pub struct ExtractMetadata {
 impl Domain {
     /// Queues metadata extraction for these assets (once each while pending) and wakes the workers.
     pub async fn queue_metadata_extraction(&self, ids: &[Uuid]) -> DomainResult<()> {
-        self.queue_asset_jobs(Queue::MetadataExtraction, JOB_NAME, "metadata", ids)
+        self.queue_asset_jobs(Queue::MetadataExtraction, JOB_NAME, DEDUPE_KEY, ids)
             .await
     }
+
+    /// Queues metadata extraction for assets that have no metadata and never had a job for
+    /// it: a crash between an asset's row and its first job leaves one, and nothing else
+    /// would ever queue it (the client's retry is answered as a duplicate). Queuing is
+    /// deduplicated, so any process may run this while others upload. Returns how many.
+    pub async fn queue_stranded_assets(&self) -> DomainResult<usize> {
+        let filter = AssetIdsFilter {
+            missing_metadata: true,
+            without_job: Some(DEDUPE_KEY),
+            ..AssetIdsFilter::default()
+        };
+        let mut queued = 0;
+        let mut after = None;
+        loop {
+            let ids = self
+                .store
+                .assets
+                .ids_page(after, super::START_PAGE, &filter)
+                .await?;
+            let Some(last) = ids.last() else {
+                return Ok(queued);
+            };
+            after = Some(*last);
+            self.queue_metadata_extraction(&ids).await?;
+            queued += ids.len();
+        }
+    }
 }
+
+/// The key that keeps one metadata job pending per asset (`metadata:<asset id>`).
+const DEDUPE_KEY: &str = "metadata";
 
 /// Width and height as displayed: orientations 5–8 turn the image a quarter.
 fn display_size(meta: &ImageMetadata) -> (Option<i64>, Option<i64>) {

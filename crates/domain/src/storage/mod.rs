@@ -1,14 +1,21 @@
 //! Where files live: originals under one root, generated files under another.
 //!
-//! Uploads are written into `<originals>/.upload/<asset id>` and renamed into
-//! place only after the database row exists, so on any crash the upload folder
-//! alone tells what to finish or discard (see [`Storage::recover_uploads`]).
+//! Uploads are written into this process instance's folder
+//! `<originals>/.upload/<instance>/<asset id>` and renamed into place only after the
+//! database row exists, so after a crash that folder alone tells what to finish or discard
+//! (see [`Storage::recover_uploads`]). Temporary files are written in
+//! `<generated>/.tmp/<instance>/` (or the upload folder, for files under the originals root)
+//! and renamed into place, so a crash leaves none beside the files it was making.
+
+mod instance;
 
 use std::io;
 use std::path::{Path, PathBuf};
 
 use shoebox_store::Store;
 use uuid::Uuid;
+
+use instance::{OwnedDir, dead_dirs};
 
 /// The top folders of the generated root; each holds one folder per owner.
 const THUMBS: &str = "thumbs";
@@ -40,9 +47,19 @@ impl UploadPart {
 }
 
 const SIDECAR_SUFFIX: &str = ".xmp";
+/// Under the originals root: each instance's staged uploads.
+const UPLOADS: &str = ".upload";
+/// Under the generated root: each instance's temporary files.
+const TEMP: &str = ".tmp";
 
 pub struct Storage {
     paths: MediaPaths,
+    /// This process instance's name for its folders.
+    instance: String,
+    /// Staged uploads and temporary files under the originals root.
+    uploads: OwnedDir,
+    /// Temporary files under the generated root.
+    temp: OwnedDir,
 }
 
 /// `root/rel`, refusing a `rel` that is absolute or climbs out with `..`.
@@ -68,19 +85,43 @@ pub struct DiskUsage {
     pub available: u64,
 }
 
-/// A unique name next to `dest` for writing it before it is renamed into place.
-fn temp_beside(dest: &Path) -> PathBuf {
-    dest.with_extension(format!("tmp-{}", Uuid::new_v4().simple()))
+/// A new name in `dir` for writing a file before it is renamed into place.
+fn temp_in(dir: &Path) -> PathBuf {
+    dir.join(format!("{}.tmp", Uuid::new_v4().simple()))
+}
+
+/// Renames `tmp` to `dest`. Where `dest`'s folder is another filesystem mounted inside the
+/// root (thumbnails on a faster disk, say), the file is copied beside `dest` first, so the
+/// final step is still a rename and readers never see half a file.
+fn move_into_place(tmp: &Path, dest: &Path) -> io::Result<()> {
+    match std::fs::rename(tmp, dest) {
+        Err(e) if e.kind() == io::ErrorKind::CrossesDevices => {
+            let beside = dest.with_extension(format!("tmp-{}", Uuid::new_v4().simple()));
+            std::fs::copy(tmp, &beside)
+                .and_then(|_| std::fs::rename(&beside, dest))
+                .inspect_err(|_| {
+                    let _ = std::fs::remove_file(&beside);
+                })?;
+            std::fs::remove_file(tmp)
+        }
+        other => other,
+    }
 }
 
 impl Storage {
-    /// Creates the folders if needed.
+    /// Creates the folders if needed, and this process instance's own.
     pub fn open(paths: MediaPaths) -> io::Result<Self> {
         std::fs::create_dir_all(&paths.originals)?;
         std::fs::create_dir_all(&paths.generated)?;
-        let storage = Self { paths };
-        std::fs::create_dir_all(storage.upload_dir())?;
-        Ok(storage)
+        let instance = Uuid::new_v4().simple().to_string();
+        let uploads = OwnedDir::create(&paths.originals.join(UPLOADS), &instance)?;
+        let temp = OwnedDir::create(&paths.generated.join(TEMP), &instance)?;
+        Ok(Self {
+            paths,
+            instance,
+            uploads,
+            temp,
+        })
     }
 
     pub fn paths(&self) -> &MediaPaths {
@@ -88,12 +129,13 @@ impl Storage {
     }
 
     /// Inside the originals root so that committing an upload is a rename on one filesystem.
-    pub fn upload_dir(&self) -> PathBuf {
-        self.paths.originals.join(".upload")
+    fn upload_root(&self) -> PathBuf {
+        self.paths.originals.join(UPLOADS)
     }
 
     pub fn staging_path(&self, asset_id: Uuid, part: UploadPart) -> PathBuf {
-        self.upload_dir()
+        self.uploads
+            .path
             .join(format!("{asset_id}{}", part.suffix()))
     }
 
@@ -182,27 +224,30 @@ impl Storage {
         let dest = self.generated_abs(rel)?;
         let dir = dest.parent().expect("generated paths have a parent");
         tokio::fs::create_dir_all(dir).await?;
-        Ok((temp_beside(&dest), dest))
+        Ok((temp_in(&self.temp.path), dest))
     }
 
     /// Moves a finished temporary file into place; on failure the temporary file is removed.
     pub async fn commit_generated(&self, tmp: &Path, dest: &Path) -> io::Result<()> {
-        let renamed = tokio::fs::rename(tmp, dest).await;
-        if renamed.is_err() {
-            let _ = tokio::fs::remove_file(tmp).await;
-        }
-        renamed
+        let (tmp, dest) = (tmp.to_path_buf(), dest.to_path_buf());
+        tokio::task::spawn_blocking(move || {
+            move_into_place(&tmp, &dest).inspect_err(|_| {
+                let _ = std::fs::remove_file(&tmp);
+            })
+        })
+        .await
+        .map_err(io::Error::other)?
     }
 
     /// Writes a generated file whole: readers see the old file or the new one, never half.
     pub async fn write_generated(&self, rel: &str, bytes: Vec<u8>) -> io::Result<()> {
         let dest = self.generated_abs(rel)?;
+        let tmp = temp_in(&self.temp.path);
         tokio::task::spawn_blocking(move || {
             let dir = dest.parent().expect("generated paths have a parent");
             std::fs::create_dir_all(dir)?;
-            let tmp = temp_beside(&dest);
             std::fs::write(&tmp, &bytes)?;
-            std::fs::rename(&tmp, &dest).inspect_err(|_| {
+            move_into_place(&tmp, &dest).inspect_err(|_| {
                 let _ = std::fs::remove_file(&tmp);
             })
         })
@@ -228,10 +273,10 @@ impl Storage {
     /// the old file or the new one, never half, and a crash cannot leave it empty.
     pub async fn write_original(&self, rel: &str, bytes: Vec<u8>) -> io::Result<()> {
         let dest = self.original_abs(rel)?;
+        let tmp = temp_in(&self.uploads.path);
         tokio::task::spawn_blocking(move || {
             let dir = dest.parent().expect("original paths have a parent");
             std::fs::create_dir_all(dir)?;
-            let tmp = temp_beside(&dest);
             let written = std::fs::File::create(&tmp).and_then(|mut file| {
                 io::Write::write_all(&mut file, &bytes)?;
                 file.sync_all()
@@ -269,11 +314,32 @@ impl Storage {
         }
     }
 
-    /// Finishes or discards uploads a crash interrupted: a staged file whose
-    /// asset row exists is moved into place; any other staged file is deleted.
+    /// Repairs what processes that are gone left unfinished: a staged upload whose asset
+    /// row exists is moved into place, any other staged or temporary file is deleted. Only
+    /// the folders of ended instances are touched (and loose files of versions before
+    /// instance folders), so any process may run it while others are uploading.
     pub async fn recover_uploads(&self, store: &Store) -> io::Result<()> {
-        let mut entries = tokio::fs::read_dir(self.upload_dir()).await?;
+        self.recover_staged(&self.upload_root(), store).await?;
+        for dead in dead_dirs(&self.upload_root(), &self.instance)? {
+            self.recover_staged(&dead.path, store).await?;
+            dead.remove()?;
+        }
+        for dead in dead_dirs(&self.paths.generated.join(TEMP), &self.instance)? {
+            tracing::info!(path = %dead.path.display(), "removing temporary files a stopped process left");
+            dead.remove()?;
+        }
+        Ok(())
+    }
+
+    /// Finishes or discards the staged files directly in `dir`.
+    async fn recover_staged(&self, dir: &Path, store: &Store) -> io::Result<()> {
+        let mut entries = tokio::fs::read_dir(dir).await?;
         while let Some(entry) = entries.next_entry().await? {
+            if !entry.file_type().await?.is_file()
+                || entry.path().extension() == Some("lock".as_ref())
+            {
+                continue;
+            }
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
             let (id, part) = match name.strip_suffix(SIDECAR_SUFFIX) {

@@ -241,18 +241,12 @@ impl Storage {
 
     /// Writes a generated file whole: readers see the old file or the new one, never half.
     pub async fn write_generated(&self, rel: &str, bytes: Vec<u8>) -> io::Result<()> {
-        let dest = self.generated_abs(rel)?;
-        let tmp = temp_in(&self.temp.path);
-        tokio::task::spawn_blocking(move || {
-            let dir = dest.parent().expect("generated paths have a parent");
-            std::fs::create_dir_all(dir)?;
-            std::fs::write(&tmp, &bytes)?;
-            move_into_place(&tmp, &dest).inspect_err(|_| {
-                let _ = std::fs::remove_file(&tmp);
-            })
-        })
-        .await
-        .map_err(io::Error::other)?
+        let (tmp, dest) = self.generated_temp_path(rel).await?;
+        if let Err(e) = tokio::fs::write(&tmp, bytes).await {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(e);
+        }
+        self.commit_generated(&tmp, &dest).await
     }
 
     /// Moves a staged upload to its final place, durably.

@@ -1,0 +1,266 @@
+//! What the process tests share: the real `shoebox` binary as a child process, a client of
+//! its API, and distinct camera-like JPEGs.
+
+// Each test binary uses part of it.
+#![allow(dead_code)]
+
+use std::fs::File;
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// A running `shoebox` process, its output in a log file; SIGKILLed when
+/// dropped so that a failing test leaves nothing running.
+pub struct Process {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Process {
+    pub fn spawn(log: PathBuf, args: &[&str], env: &[(&str, &str)]) -> Self {
+        let out = File::create(&log).expect("log file");
+        let child = Command::new(env!("CARGO_BIN_EXE_shoebox"))
+            .args(args)
+            .envs(env.iter().copied())
+            .env("SHOEBOX_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().expect("log file"))
+            .stderr(out)
+            .spawn()
+            .expect("the shoebox binary starts");
+        Self { child, log }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Panics with the log if the process has already exited.
+    pub fn assert_running(&mut self) {
+        if let Some(status) = self.child.try_wait().expect("child status") {
+            panic!("shoebox exited early ({status}):\n{}", self.log_text());
+        }
+    }
+
+    /// SIGKILL: no shutdown handler runs, running jobs are abandoned where they are.
+    pub fn sigkill(&mut self) {
+        self.child.kill().expect("SIGKILL is sent");
+        let status = self.child.wait().expect("killed child is reaped");
+        assert_eq!(status.signal(), Some(SIGKILL), "{status}");
+    }
+}
+
+const SIGKILL: i32 = 9;
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits for the server's "listening" log line and returns its port.
+pub async fn listening_port(server: &mut Process) -> u16 {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let log = server.log_text();
+        let port = log
+            .lines()
+            .filter(|l| l.contains("listening"))
+            .find_map(|l| l.split("127.0.0.1:").nth(1))
+            .and_then(|rest| {
+                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                digits.parse().ok()
+            });
+        if let Some(port) = port {
+            return port;
+        }
+        server.assert_running();
+        assert!(Instant::now() < deadline, "server never listened:\n{log}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A minimal EXIF APP1 segment (little-endian TIFF) with Make, Model and DateTimeOriginal.
+pub fn exif_app1(make: &str, model: &str, taken: &str) -> Vec<u8> {
+    let ascii = |s: &str| [s.as_bytes(), b"\0"].concat();
+    let (make, model, taken) = (ascii(make), ascii(model), ascii(taken));
+    assert!(
+        make.len() > 4 && model.len() > 4,
+        "values live outside the IFD"
+    );
+    let ifd0: u32 = 8;
+    let exif_ifd = ifd0 + 2 + 3 * 12 + 4;
+    let data_start = exif_ifd + 2 + 12 + 4;
+    let mut data = Vec::new();
+    let mut tiff = b"II*\0".to_vec();
+    tiff.extend(ifd0.to_le_bytes());
+    fn entry(tiff: &mut Vec<u8>, tag: u16, kind: u16, count: u32, value: u32) {
+        tiff.extend(tag.to_le_bytes());
+        tiff.extend(kind.to_le_bytes());
+        tiff.extend(count.to_le_bytes());
+        tiff.extend(value.to_le_bytes());
+    }
+    let mut ascii_entry = |tiff: &mut Vec<u8>, tag: u16, value: &[u8]| {
+        let offset = data_start + data.len() as u32;
+        data.extend_from_slice(value);
+        entry(tiff, tag, 2, value.len() as u32, offset);
+    };
+    tiff.extend(3u16.to_le_bytes());
+    ascii_entry(&mut tiff, 0x010F, &make);
+    ascii_entry(&mut tiff, 0x0110, &model);
+    entry(&mut tiff, 0x8769, 4, 1, exif_ifd);
+    tiff.extend(0u32.to_le_bytes());
+    tiff.extend(1u16.to_le_bytes());
+    ascii_entry(&mut tiff, 0x9003, &taken);
+    tiff.extend(0u32.to_le_bytes());
+    assert_eq!(tiff.len() as u32, data_start);
+    tiff.extend(data);
+    let mut app1 = vec![0xFF, 0xE1];
+    app1.extend(u16::try_from(2 + 6 + tiff.len()).unwrap().to_be_bytes());
+    app1.extend(b"Exif\0\0");
+    app1.extend(tiff);
+    app1
+}
+
+/// A camera-sized JPEG without metadata: large enough that thumbnailing it
+/// takes a while, so a worker is caught in the middle of one.
+pub fn base_jpeg() -> Vec<u8> {
+    let (w, h) = (1600u32, 1200u32);
+    let pixels = image::RgbImage::from_fn(w, h, |x, y| {
+        // Texture, not flat colour, so the decoder has real work.
+        let n = (x.wrapping_mul(7919) ^ y.wrapping_mul(104_729)) % 32;
+        image::Rgb([
+            (x * 224 / w + n) as u8,
+            (y * 224 / h + n) as u8,
+            ((x + y) * 224 / (w + h) + n) as u8,
+        ])
+    });
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85)
+        .encode_image(&pixels)
+        .expect("JPEG encodes");
+    jpeg
+}
+
+/// Photo `i`: the base image with EXIF of its own, so every upload is a
+/// distinct file whose metadata says which one it is.
+pub fn photo(base: &[u8], i: usize) -> Vec<u8> {
+    let exif = exif_app1(
+        "Shoebox",
+        &format!("Test camera {i:02}"),
+        &format!("2021:06:{:02} 10:30:00", i + 1),
+    );
+    // Right after SOI, where cameras put it.
+    [&base[..2], &exif, &base[2..]].concat()
+}
+
+pub struct Api {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub token: String,
+}
+
+impl Api {
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        let res = req.send().await.expect("request reaches the server");
+        let status = res.status();
+        let bytes = res.bytes().await.expect("body reads");
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    pub async fn get(&self, path: &str) -> Value {
+        let req = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        let (status, body) = self.send(req).await;
+        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+        body
+    }
+
+    /// `{queue name: statistics}` for the two queues uploads feed.
+    pub async fn media_queues(&self) -> Value {
+        let list = self.get("/queues").await;
+        let stats = |name: &str| {
+            list.as_array()
+                .expect("queue list")
+                .iter()
+                .find(|q| q["name"] == name)
+                .unwrap_or_else(|| panic!("{name} missing from {list}"))["statistics"]
+                .clone()
+        };
+        json!({
+            "metadataExtraction": stats("metadataExtraction"),
+            "thumbnailGeneration": stats("thumbnailGeneration"),
+        })
+    }
+}
+
+pub async fn sign_up_and_log_in(client: &reqwest::Client, base: &str) -> String {
+    let (email, password) = ("admin@example.com", "admin-password");
+    let res = client
+        .post(format!("{base}/auth/admin-sign-up"))
+        .json(&json!({"email": email, "name": "Admin", "password": password}))
+        .send()
+        .await
+        .expect("sign-up reaches the server");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let res = client
+        .post(format!("{base}/auth/login"))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .expect("login reaches the server");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let body: Value = res.json().await.expect("login answers JSON");
+    body["accessToken"]
+        .as_str()
+        .expect("accessToken")
+        .to_string()
+}
+
+/// Photo `i`'s upload as the CLI sends it.
+fn upload_request(api: &Api, base: &[u8], i: usize) -> reqwest::RequestBuilder {
+    let form = reqwest::multipart::Form::new()
+        .text("fileCreatedAt", "2024-03-01T10:00:00.000Z")
+        .text("fileModifiedAt", "2024-03-01T10:00:00.000Z")
+        .text("isFavorite", "false")
+        .part(
+            "assetData",
+            reqwest::multipart::Part::bytes(photo(base, i)).file_name(format!("photo-{i:02}.jpg")),
+        );
+    api.client
+        .post(format!("{}/assets", api.base))
+        .bearer_auth(&api.token)
+        .multipart(form)
+}
+
+/// Uploads photo `i`; panics unless it is created.
+pub async fn upload(api: &Api, base: &[u8], i: usize) -> String {
+    let (status, body) = api.send(upload_request(api, base, i)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["id"].as_str().expect("asset id").to_string()
+}
+
+/// Uploads photo `i` to a server that may die meanwhile: the asset's id once the server
+/// acknowledged it, `None` when the connection broke first; any other answer panics.
+pub async fn try_upload(api: &Api, base: &[u8], i: usize) -> Option<String> {
+    let res = upload_request(api, base, i).send().await.ok()?;
+    let status = res.status();
+    let body: Value = serde_json::from_slice(&res.bytes().await.ok()?).unwrap_or(Value::Null);
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    Some(body["id"].as_str().expect("asset id").to_string())
+}

@@ -208,6 +208,9 @@ async fn worker_process_finishes_queued_jobs_and_a_sigkilled_worker_loses_none()
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     doomed.sigkill();
+    // A statement the worker sent just before it died (a job's completion) still commits;
+    // let it land, so that what is left held is what the worker abandoned.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let orphaned = jobs_held_by(&mut db, doomed.pid()).await;
     assert!(
         !orphaned.is_empty(),

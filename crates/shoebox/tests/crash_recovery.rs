@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use support::{Api, Process, base_jpeg, listening_port, photo, sign_up_and_log_in, try_upload};
 
 const UPLOADS: usize = 24;
@@ -65,13 +65,6 @@ fn only_the_live_instance(dir: &Path) {
     assert_eq!(names.len(), 2, "{}: {names:?}", dir.display());
     assert_eq!(format!("{}.lock", names[0]), names[1], "{names:?}");
     assert_eq!(files_under(&dir.join(&names[0])), Vec::<String>::new());
-}
-
-fn unfinished(queues: &Value) -> i64 {
-    ["metadataExtraction", "thumbnailGeneration"]
-        .iter()
-        .flat_map(|q| ["waiting", "active", "delayed"].map(|k| queues[q][k].as_i64().unwrap()))
-        .sum()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -134,20 +127,12 @@ async fn a_server_killed_mid_upload_storm_loses_no_acknowledged_upload_and_leave
         base: format!("http://127.0.0.1:{port}/api"),
         token,
     };
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        let now = api.media_queues().await;
-        if unfinished(&now) == 0 {
-            break;
-        }
-        server.assert_running();
-        assert!(
-            Instant::now() < deadline,
-            "jobs never settled after the restart (before the kill: {queues}): {now}\n{}",
-            server.log_text()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    api.media_queues_settle(
+        &mut server,
+        Duration::from_secs(90),
+        &format!("jobs never settled after the restart (before the kill: {queues})"),
+    )
+    .await;
 
     // Every acknowledged upload is there, whole, with its metadata and thumbnail.
     for (i, id) in &acked {
@@ -157,26 +142,14 @@ async fn a_server_killed_mid_upload_storm_loses_no_acknowledged_upload_and_leave
             format!("Test camera {i:02}"),
             "{asset}"
         );
-        let original = api
-            .client
-            .get(format!("{}/assets/{id}/original", api.base))
-            .bearer_auth(&api.token)
-            .send()
-            .await
-            .unwrap();
+        let original = api.fetch(&format!("/assets/{id}/original")).await;
         assert_eq!(original.status(), StatusCode::OK);
         assert_eq!(
             original.bytes().await.unwrap().to_vec(),
             photo(&base, *i),
             "asset {i}"
         );
-        let thumbnail = api
-            .client
-            .get(format!("{}/assets/{id}/thumbnail", api.base))
-            .bearer_auth(&api.token)
-            .send()
-            .await
-            .unwrap();
+        let thumbnail = api.fetch(&format!("/assets/{id}/thumbnail")).await;
         assert_eq!(thumbnail.status(), StatusCode::OK, "thumbnail of asset {i}");
     }
     // Every original on disk is an asset's (an upload whose answer the kill cut off may be

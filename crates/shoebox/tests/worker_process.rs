@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::{Connection, PgConnection, Row};
-use support::{Api, Process, base_jpeg, listening_port, sign_up_and_log_in, upload};
+use support::{Api, Process, base_jpeg, listening_port, sign_up_and_log_in, unfinished, upload};
 
 const ASSETS: usize = 8;
 /// The killed worker's lease: short, so the takeover is seconds away.
@@ -217,34 +217,15 @@ async fn worker_process_finishes_queued_jobs_and_a_sigkilled_worker_loses_none()
         "the kill should land while worker 1 holds jobs"
     );
     let queues = api.media_queues().await;
-    let unfinished = |q: &Value| {
-        ["waiting", "active", "delayed"]
-            .iter()
-            .map(|k| q[k].as_i64().unwrap())
-            .sum::<i64>()
-    };
     assert!(
         unfinished(&queues["thumbnailGeneration"]) > 0,
         "worker 1 finished everything before the kill: {queues}"
     );
 
     let mut rescuer = spawn_worker(dir.path(), &database.url, "worker-2.log", &[]);
-    let deadline = Instant::now() + Duration::from_secs(180);
-    let queues = loop {
-        let queues = api.media_queues().await;
-        if unfinished(&queues["metadataExtraction"]) == 0
-            && unfinished(&queues["thumbnailGeneration"]) == 0
-        {
-            break queues;
-        }
-        rescuer.assert_running();
-        assert!(
-            Instant::now() < deadline,
-            "jobs never settled: {queues}\n{}",
-            rescuer.log_text()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let queues = api
+        .media_queues_settle(&mut rescuer, Duration::from_secs(180), "jobs never settled")
+        .await;
     for queue in ["metadataExtraction", "thumbnailGeneration"] {
         assert_eq!(queues[queue]["failed"], 0, "{queues}");
         // Every asset has a finished job on both queues.
@@ -308,12 +289,8 @@ async fn worker_process_finishes_queued_jobs_and_a_sigkilled_worker_loses_none()
         );
         for (size, mime) in [("thumbnail", "image/webp"), ("preview", "image/jpeg")] {
             let res = api
-                .client
-                .get(format!("{}/assets/{id}/thumbnail?size={size}", api.base))
-                .bearer_auth(&api.token)
-                .send()
-                .await
-                .expect("thumbnail request reaches the server");
+                .fetch(&format!("/assets/{id}/thumbnail?size={size}"))
+                .await;
             assert_eq!(res.status(), StatusCode::OK, "{size} of asset {i}");
             assert_eq!(
                 res.headers()[reqwest::header::CONTENT_TYPE],

@@ -191,6 +191,43 @@ impl Api {
         body
     }
 
+    /// GET `path` with the API's token, answered as it comes.
+    pub async fn fetch(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("request reaches the server")
+    }
+
+    /// Waits up to `within` until the two media queues have nothing left to do, while
+    /// `worker` (the process running their jobs) keeps running; answers their statistics.
+    /// `context` starts the message of a timeout.
+    pub async fn media_queues_settle(
+        &self,
+        worker: &mut Process,
+        within: Duration,
+        context: &str,
+    ) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let queues = self.media_queues().await;
+            if unfinished(&queues["metadataExtraction"]) == 0
+                && unfinished(&queues["thumbnailGeneration"]) == 0
+            {
+                return queues;
+            }
+            worker.assert_running();
+            assert!(
+                Instant::now() < deadline,
+                "{context}: {queues}\n{}",
+                worker.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// `{queue name: statistics}` for the two queues uploads feed.
     pub async fn media_queues(&self) -> Value {
         let list = self.get("/queues").await;
@@ -207,6 +244,14 @@ impl Api {
             "thumbnailGeneration": stats("thumbnailGeneration"),
         })
     }
+}
+
+/// How many of a queue's jobs (its statistics) are not done: waiting, active or delayed.
+pub fn unfinished(stats: &Value) -> i64 {
+    ["waiting", "active", "delayed"]
+        .iter()
+        .map(|k| stats[k].as_i64().unwrap())
+        .sum()
 }
 
 pub async fn sign_up_and_log_in(client: &reqwest::Client, base: &str) -> String {

@@ -291,12 +291,8 @@ impl SyncAudience {
         }
     }
 
-    pub fn partner_ids(&self) -> Vec<Uuid> {
-        self.partners.iter().map(|p| p.id).collect()
-    }
-
-    pub fn album_ids(&self) -> Vec<Uuid> {
-        self.albums.iter().map(|p| p.id).collect()
+    pub fn ids(&self, kind: SyncParentKind) -> Vec<Uuid> {
+        self.parents(kind).iter().map(|p| p.id).collect()
     }
 }
 

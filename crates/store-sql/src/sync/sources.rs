@@ -5,8 +5,8 @@
 
 use shoebox_store::StoreResult;
 use shoebox_store::sync::{
-    PositionedRow, SyncAlbumUser, SyncAudience, SyncPosition, SyncRange, SyncRow, SyncSource,
-    SyncStack, SyncTombstone, SyncTombstoneKind,
+    PositionedRow, SyncAlbumUser, SyncAudience, SyncParentKind, SyncPosition, SyncRange, SyncRow,
+    SyncSource, SyncStack, SyncTombstone, SyncTombstoneKind,
 };
 use sqlx::any::AnyRow;
 use uuid::Uuid;
@@ -152,8 +152,10 @@ fn plan(
         Backend::Sqlite => "NULL",
         Backend::Postgres => "NULL::bytea",
     };
-    let partners = |params: &mut Params| params.any_of(&audience.partner_ids(), MY_PARTNERS);
-    let albums = |params: &mut Params| params.any_of(&audience.album_ids(), MY_ALBUMS);
+    let partners =
+        |params: &mut Params| params.any_of(&audience.ids(SyncParentKind::Partners), MY_PARTNERS);
+    let albums =
+        |params: &mut Params| params.any_of(&audience.ids(SyncParentKind::Albums), MY_ALBUMS);
     Some(match source {
         AuthUser => plan(
             "SELECT u.*, CAST((SELECT COALESCE(SUM(a.file_size), 0) FROM assets a \

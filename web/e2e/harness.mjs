@@ -298,8 +298,18 @@ export async function scrollToThumb(id) {
 export async function selectAssets(ids) {
   for (const id of ids) {
     if (!(await thumb(id).count())) await scrollToThumb(id);
-    await thumb(id).hover();
-    await thumb(id).getByRole('button', { name: 'Select' }).click();
+    // A live event can redraw the timeline between the hover and the click, so the click
+    // may land beside the button: each selection is confirmed, and tried again if it missed.
+    for (let attempt = 0; ; attempt++) {
+      await thumb(id).hover();
+      await thumb(id).getByRole('button', { name: 'Select' }).click();
+      try {
+        await thumb(id).getByRole('button', { name: 'Deselect' }).waitFor({ timeout: 2000 });
+        break;
+      } catch (error) {
+        if (attempt === 2) throw error;
+      }
+    }
   }
   await page.getByTestId('selected-count').filter({ hasText: `${ids.length} selected` }).waitFor();
 }

@@ -82,6 +82,8 @@ export class TimelineModel {
   error = $state('');
   private width = 0;
   private generation = 0;
+  /** The scroll range last asked for (ensureVisible), so a refresh can load the same months. */
+  private inView: [number, number] = [0, 0];
   /**
    * The scroll position to keep steady when months above it change height
    * (a month's estimate replaced by its layout), and how to move it.
@@ -147,6 +149,7 @@ export class TimelineModel {
 
   /** Fetches the months that overlap [from, to) of the scroll area. */
   ensureVisible(from: number, to: number) {
+    this.inView = [from, to];
     for (const month of this.months) {
       if (month.top < to && month.top + month.height > from && !month.assets && !month.loading) {
         // A failed month stays a placeholder and is asked for again when next in view.
@@ -175,6 +178,21 @@ export class TimelineModel {
       month.loading = false;
     }
     this.relayout(this.width);
+  }
+
+  /**
+   * Loads this (new) model as far as `previous` showed: its buckets, then the months that were
+   * in view, so swapping it in redraws the same thumbnails in place instead of blanking the view
+   * to placeholders while they load (which also moved what a click was aimed at).
+   */
+  async loadLike(previous: TimelineModel): Promise<void> {
+    this.width = previous.width;
+    await this.load();
+    const [from, to] = previous.inView;
+    const shown = new Set(
+      previous.months.filter((m) => m.assets && m.top < to && m.top + m.height > from).map((m) => m.key),
+    );
+    await Promise.all(this.months.filter((m) => shown.has(m.key)).map((m) => this.fetchMonth(m)));
   }
 
   /** The asset before or after `id` in timeline order, loading a neighbouring month if needed. */

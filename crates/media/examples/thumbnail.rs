@@ -12,6 +12,13 @@ fn main() {
         std::process::exit(2);
     };
     std::fs::create_dir_all(&out).expect("create output folder");
+    // As the server's --decode-memory-mib: to see what a file needs, with /usr/bin/time -v.
+    if let Some(mib) = std::env::var("SHOEBOX_DECODE_MEMORY_MIB")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        thumbnails::set_decode_memory(mib << 20);
+    }
     let settings = ThumbnailSettings::default();
     for file in args {
         let path = Path::new(&file);

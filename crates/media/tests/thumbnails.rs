@@ -38,6 +38,19 @@ fn decode_small(jpeg: &[u8]) -> image::RgbImage {
     image::imageops::resize(&img, w / 8, h / 8, image::imageops::FilterType::Triangle)
 }
 
+/// Held while a test changes the process's decode budget, and by a test that needs the default.
+static BUDGET_CHANGE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Runs `f` with the process's decode budget at `bytes`.
+fn with_budget<T>(bytes: u64, f: impl FnOnce() -> T) -> T {
+    let _alone = BUDGET_CHANGE.lock().unwrap_or_else(|e| e.into_inner());
+    let default = thumbnails::decode_memory();
+    thumbnails::set_decode_memory(bytes);
+    let out = f();
+    thumbnails::set_decode_memory(default);
+    out
+}
+
 /// The checks every successful result must pass.
 fn check_generated(name: &str, g: &Generated, settings: &ThumbnailSettings) {
     // Preview: a JPEG whose shorter side follows Immich's rule.
@@ -103,6 +116,28 @@ fn check_generated(name: &str, g: &Generated, settings: &ThumbnailSettings) {
     );
 }
 
+/// Corpus images decoded whole (no reduced-scale decode for their format) that need more than
+/// the default decode budget: 20 MP HDR pictures.
+const OVER_DEFAULT_BUDGET: &[&str] = &[
+    "immich-test-assets/formats/avif/10bit-HDR-P3-nclx.avif",
+    "immich-test-assets/formats/jxl/16bit-HDR-P3-nclx.jxl",
+];
+
+#[test]
+fn the_largest_whole_decodes_are_refused_with_their_figures_at_the_default_budget() {
+    let Some(corpus) = corpus_dir() else { return };
+    let settings = ThumbnailSettings::default();
+    let _default = BUDGET_CHANGE.lock().unwrap_or_else(|e| e.into_inner());
+    for file in OVER_DEFAULT_BUDGET {
+        let err = thumbnails::generate(&corpus.join(file), &settings).unwrap_err();
+        assert!(
+            matches!(err, ThumbnailError::TooMuchMemory { limit, .. } if limit == thumbnails::decode_memory()),
+            "{file}: {err}"
+        );
+        println!("{file}: {err}");
+    }
+}
+
 #[test]
 fn every_valid_corpus_image_gets_previews() {
     let Some(corpus) = corpus_dir() else { return };
@@ -116,7 +151,11 @@ fn every_valid_corpus_image_gets_previews() {
             .unwrap()
             .to_string_lossy()
             .to_string();
-        let result = thumbnails::generate(path, &settings);
+        let result = if OVER_DEFAULT_BUDGET.contains(&rel.as_str()) {
+            with_budget(1 << 30, || thumbnails::generate(path, &settings))
+        } else {
+            thumbnails::generate(path, &settings)
+        };
         let broken = KNOWN_BROKEN.contains(&rel.as_str());
         match (result, broken) {
             (Ok(g), false) => {

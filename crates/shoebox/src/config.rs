@@ -31,6 +31,13 @@ pub struct StorageConfig {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub job_lease_seconds: u64,
 
+    /// MiB that all image decodes of this process may use together; the largest image that
+    /// can be processed needs about this much (most need far less: JPEG and PNG decode at
+    /// reduced scale). Decodes beyond it wait their turn.
+    #[arg(long, env = "SHOEBOX_DECODE_MEMORY_MIB", default_value_t = 384,
+          value_parser = clap::value_parser!(u64).range(16..))]
+    pub decode_memory_mib: u64,
+
     #[command(flatten)]
     pub ml: MlOptions,
 }
@@ -132,6 +139,7 @@ impl ServeConfig {
                 originals_dir: None,
                 generated_dir: None,
                 job_lease_seconds: 30,
+                decode_memory_mib: 384,
                 ml: MlOptions::off(),
             },
             host: "127.0.0.1".into(),

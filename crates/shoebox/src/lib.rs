@@ -29,6 +29,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// processes that are gone left unfinished: their staged uploads and temporary files, and
 /// assets left without their first job.
 pub async fn open_domain(config: &StorageConfig) -> anyhow::Result<Domain> {
+    shoebox_media::thumbnails::set_decode_memory(config.decode_memory_mib << 20);
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
     let store = shoebox_store_sql::open(&config.database_url())

@@ -1,6 +1,6 @@
-//! PNG, GIF, TIFF, BMP and WebP through the `image` crate (pure Rust decoders). These formats
-//! have no reduced-scale decode, so the pixel budget is checked on the header and the
-//! decoder runs under `image::Limits`.
+//! GIF, TIFF, BMP and WebP through the `image` crate (pure Rust decoders). These decode at full
+//! size, so the whole decode is reserved from the budget by the header's figures, and the
+//! decoder runs under `image::Limits` of that size.
 
 use std::io::Cursor;
 
@@ -30,16 +30,16 @@ pub(crate) fn decode(
         message: e.to_string(),
     };
     let mut reader = ImageReader::with_format(Cursor::new(data), image_format);
-    let mut limits = image::Limits::default();
-    limits.max_alloc = Some(settings.max_alloc_bytes);
-    reader.limits(limits);
+    reader.no_limits();
     let mut decoder = reader.into_decoder().map_err(err)?;
     let (width, height) = decoder.dimensions();
     settings.check_pixels(width, height)?;
-    // `into_decoder` hands the limits to the decoder but, unlike `ImageReader::decode`, does
-    // not reserve the output buffer against them: check it here, and the 8-bit RGBA copy.
-    settings.check_alloc(decoder.total_bytes())?;
-    settings.check_alloc(u64::from(width) * u64::from(height) * 4)?;
+    // The decoder's own buffer, then the 8-bit RGB(A) copy made from it.
+    let rgba = u64::from(width) * u64::from(height) * 4;
+    let reservation = settings.reserve(width, height, decoder.total_bytes() + rgba)?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(reservation.bytes());
+    decoder.set_limits(limits).map_err(err)?;
     // A broken ICC chunk or EXIF block should not cost the preview.
     let icc = decoder.icc_profile().ok().flatten();
     let orientation = decoder
@@ -62,5 +62,6 @@ pub(crate) fn decode(
         height,
         embedded_orientation: orientation,
         orientation_from_container: false,
+        reservation,
     })
 }

@@ -23,6 +23,8 @@ pub(crate) struct Markers<'a> {
     pub icc: Option<Vec<u8>>,
     /// The APP14 `Adobe` segment was present (its CMYK data is stored inverted).
     pub adobe: bool,
+    /// Where the first scan's SOS marker is.
+    pub first_scan: Option<usize>,
 }
 
 /// Reads the metadata segments of a JPEG, stopping at the first scan; tolerant of junk (a
@@ -48,7 +50,11 @@ pub(crate) fn markers(data: &[u8]) -> Markers<'_> {
             pos += 2;
             continue;
         }
-        if marker == 0xDA || marker == 0xD9 {
+        if marker == 0xDA {
+            out.first_scan = Some(pos);
+            break;
+        }
+        if marker == 0xD9 {
             break;
         }
         let len = usize::from(u16::from_be_bytes([data[pos + 2], data[pos + 3]]));
@@ -163,10 +169,6 @@ pub(crate) fn decode(
 ) -> Result<Decoded, ThumbnailError> {
     let markers = markers(data);
     let handle = Handle::new()?;
-    // libjpeg's own cap (in MiB) on what it allocates, e.g. the whole-image coefficient
-    // buffer of a progressive JPEG, which our pixel budget alone would not bound.
-    let max_mib = CInt::try_from(settings.max_alloc_bytes >> 20).unwrap_or(CInt::MAX);
-    handle.set(raw::TJPARAM_TJPARAM_MAXMEMORY, max_mib.max(1));
     // SAFETY: data is a valid slice for the duration of the call.
     let rc = unsafe { raw::tj3DecompressHeader(handle.0, data.as_ptr(), data.len() as _) };
     if rc != 0 {
@@ -207,7 +209,17 @@ pub(crate) fn decode(
     let (sw, sh) = (scaled(width), scaled(height));
     let channels = if cmyk { 4 } else { 3 };
     let len = sw as usize * sh as usize * channels;
-    settings.check_alloc(len as u64)?;
+    let several_scans = markers
+        .first_scan
+        .is_some_and(|at| has_several_scans(&data[at + 2..]));
+    let working = working_memory(&handle, width, height, several_scans);
+    // CMYK is converted into a second, RGB raster.
+    let converted = if cmyk { sw as u64 * sh as u64 * 3 } else { 0 };
+    let reservation = settings.reserve(width, height, len as u64 + converted + working)?;
+    // libjpeg's own cap on what it allocates, so an estimate that fell short fails the decode
+    // instead of overrunning the budget.
+    let max_mib = CInt::try_from(working.div_ceil(1 << 20) + 1).unwrap_or(CInt::MAX);
+    handle.set(raw::TJPARAM_TJPARAM_MAXMEMORY, max_mib);
     let mut pixels = raster::buffer(len);
     let format = if cmyk {
         raw::TJPF_TJPF_CMYK
@@ -247,7 +259,48 @@ pub(crate) fn decode(
         height,
         embedded_orientation: markers.exif.and_then(exif_orientation),
         orientation_from_container: false,
+        reservation,
     })
+}
+
+/// What libjpeg allocates besides the output: for a file in several scans (progressive, or
+/// sequential with one scan per component) the whole image's DCT coefficients, two bytes per
+/// sample of every component at its sampling; for a single scan, buffers of a few rows.
+fn working_memory(handle: &Handle, width: u32, height: u32, several_scans: bool) -> u64 {
+    let blocks = u64::from(width.div_ceil(8)) * u64::from(height.div_ceil(8));
+    // Samples of all components per luma sample, in quarters.
+    let quarters = match handle.get(raw::TJPARAM_TJPARAM_SUBSAMP) {
+        s if s == raw::TJSAMP_TJSAMP_GRAY as CInt => 4,
+        s if s == raw::TJSAMP_TJSAMP_420 as CInt => 6,
+        s if s == raw::TJSAMP_TJSAMP_422 as CInt || s == raw::TJSAMP_TJSAMP_440 as CInt => 8,
+        s if s == raw::TJSAMP_TJSAMP_411 as CInt || s == raw::TJSAMP_TJSAMP_441 as CInt => 6,
+        // 4:4:4, and CMYK/unknown layouts: four full components at most.
+        _ => 16,
+    };
+    let whole_image = several_scans
+        || handle.get(raw::TJPARAM_TJPARAM_PROGRESSIVE) == 1
+        || handle.get(raw::TJPARAM_TJPARAM_LOSSLESS) == 1;
+    let rows = u64::from(width) * 16 * 4 * 4;
+    if whole_image {
+        blocks * 64 * 2 * quarters / 4 + rows
+    } else {
+        rows + (8 << 20)
+    }
+}
+
+/// Whether the entropy-coded data after the first scan's SOS marker reaches another SOS before
+/// the EOI. Inside it a 0xFF byte is always followed by 0x00 or a restart marker, so an FF DA
+/// or FF D9 there is a real marker (MPF's extra images come after the EOI).
+fn has_several_scans(after_first_scan: &[u8]) -> bool {
+    let mut rest = after_first_scan;
+    while let Some(at) = rest.iter().position(|&b| b == 0xFF) {
+        match rest.get(at + 1) {
+            Some(0xDA) => return true,
+            Some(0xD9) | None => return false,
+            _ => rest = &rest[at + 1..],
+        }
+    }
+    false
 }
 
 /// Encodes an RGB raster as a baseline JPEG. Chroma is kept at full resolution (4:4:4) at
@@ -291,6 +344,15 @@ mod tests {
         // Smaller than the target: full size.
         assert_eq!(scale_eighths(1000, 800, 1440), 8);
         assert_eq!(scale_eighths(12000, 9000, 250), 1);
+    }
+
+    #[test]
+    fn a_second_scan_is_found_before_the_end_of_the_image_only() {
+        assert!(has_several_scans(&[
+            1, 0xFF, 0x00, 2, 0xFF, 0xD0, 0xFF, 0xDA, 0xFF, 0xD9
+        ]));
+        assert!(!has_several_scans(&[1, 0xFF, 0x00, 0xFF, 0xD9, 0xFF, 0xDA]));
+        assert!(!has_several_scans(&[1, 2, 0xFF]));
     }
 
     #[test]

@@ -4,7 +4,9 @@
 
 use std::io::Cursor;
 
-use jxl_oxide::{AllocTracker, EnumColourEncoding, JxlImage, Moxcms, RenderingIntent};
+use jxl_oxide::{
+    AllocTracker, EnumColourEncoding, InitializeResult, JxlImage, Moxcms, RenderingIntent,
+};
 
 use super::color::ColorSource;
 use super::raster::{self, Raster};
@@ -18,17 +20,18 @@ fn error(e: impl std::fmt::Display) -> ThumbnailError {
 }
 
 pub(crate) fn decode(data: &[u8], settings: &ThumbnailSettings) -> Result<Decoded, ThumbnailError> {
-    // jxl-oxide's allocation tracker bounds every buffer it allocates while rendering; its
-    // working set (f32 planes, per-group state) is several times the 8-bit output.
+    // The header first, to know what to reserve: jxl-oxide renders into f32 planes (four
+    // bytes a sample, with per-group state on top) before the 8-bit output.
+    let (width, height) = header_size(data)?;
+    settings.check_pixels(width, height)?;
+    let reservation = settings.reserve(width, height, u64::from(width) * u64::from(height) * 24)?;
+    // Its allocation tracker holds every buffer it allocates while rendering to that.
     let tracker =
-        AllocTracker::with_limit(usize::try_from(settings.max_alloc_bytes).unwrap_or(usize::MAX));
+        AllocTracker::with_limit(usize::try_from(reservation.bytes()).unwrap_or(usize::MAX));
     let mut image = JxlImage::builder()
         .alloc_tracker(tracker)
         .read(Cursor::new(data))
         .map_err(error)?;
-    // Oriented dimensions.
-    let (width, height) = (image.width(), image.height());
-    settings.check_pixels(width, height)?;
     image.set_cms(Moxcms);
     image.request_color_encoding(EnumColourEncoding::srgb(RenderingIntent::Relative));
     if image.num_loaded_keyframes() == 0 {
@@ -41,7 +44,6 @@ pub(crate) fn decode(data: &[u8], settings: &ThumbnailSettings) -> Result<Decode
         return Err(error(format!("{channels} channels")));
     }
     let samples = w as usize * h as usize * channels;
-    settings.check_alloc(samples as u64)?;
     let mut buf = raster::buffer(samples);
     let written = stream.write_to_buffer(&mut buf);
     if written != samples {
@@ -64,5 +66,21 @@ pub(crate) fn decode(data: &[u8], settings: &ThumbnailSettings) -> Result<Decode
         height: h,
         embedded_orientation: None,
         orientation_from_container: true,
+        reservation,
     })
+}
+
+/// The oriented size from the image header (and ICC profile) alone, parsed from the first
+/// mebibyte; no frame is read.
+fn header_size(data: &[u8]) -> Result<(u32, u32), ThumbnailError> {
+    let mut uninit = JxlImage::builder()
+        .alloc_tracker(AllocTracker::with_limit(16 << 20))
+        .build_uninit();
+    uninit
+        .feed_bytes(&data[..data.len().min(1 << 20)])
+        .map_err(error)?;
+    match uninit.try_init().map_err(error)? {
+        InitializeResult::Initialized(image) => Ok((image.width(), image.height())),
+        InitializeResult::NeedMoreData(_) => Err(error("header is incomplete or over 1 MiB")),
+    }
 }

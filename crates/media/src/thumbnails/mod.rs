@@ -6,29 +6,40 @@
 //! The original is read once and decoded once per job (Immich issue #10480: decoding twice
 //! doubled the job's cost): the preview is resized from the decode, the thumbnail from the
 //! preview, the thumbhash from the thumbnail. Decoders are asked for the smallest output that
-//! still covers the preview size (JPEG DCT scaling), and every decoder checks the pixel
-//! budget against the header before it allocates anything.
+//! still covers the preview size (JPEG DCT scaling, PNG reduced while it streams), and every
+//! decoder reserves its memory from the process's decode budget (`budget`), estimated from the
+//! header, before it allocates any pixels.
 //!
 //! Pure library: no database, no HTTP, no files written. Formats: JPEG (libjpeg-turbo), PNG,
 //! GIF (first frame), TIFF, BMP, WebP (`image` crate), HEIC/HEIF and AVIF 8/10/12-bit
 //! (libheif), JPEG XL (jxl-oxide), camera RAW (the largest embedded JPEG preview).
 
+mod budget;
 mod color;
 mod generic;
 mod heif;
+mod heif_grid;
 mod jpeg;
 mod jxl;
+mod png;
 mod raster;
 mod raw;
+mod reduce;
 mod sniff;
+mod tiff;
+mod webp;
 
 use std::fmt;
+use std::fs::File;
+use std::io::{BufReader, Cursor, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
+pub use budget::{decode_memory, set_decode_memory};
 pub use raster::{fit_inside, fit_outside};
 pub use sniff::ImageFormat;
 
+use budget::Reservation;
 use color::ColorSource;
 use raster::Raster;
 
@@ -44,10 +55,9 @@ pub struct ThumbnailSettings {
     pub thumbnail_size: u32,
     /// Lossy WebP quality of the thumbnail, 1–100 (Immich: 80).
     pub thumbnail_quality: u8,
-    /// Images with more pixels than this (by their header) are refused before decoding.
+    /// Images with more pixels than this (by their header) are refused before decoding. The
+    /// memory they may use is bounded by the process's decode budget ([`set_decode_memory`]).
     pub max_pixels: u64,
-    /// The largest single pixel buffer a decoder may allocate, in bytes.
-    pub max_alloc_bytes: u64,
     /// Files larger than this are refused without being read.
     pub max_file_bytes: u64,
     /// Accept images whose decoder reported recoverable damage (a truncated JPEG whose
@@ -63,7 +73,6 @@ impl Default for ThumbnailSettings {
             thumbnail_size: 250,
             thumbnail_quality: 80,
             max_pixels: 200_000_000,
-            max_alloc_bytes: 1 << 30,
             max_file_bytes: 1 << 30,
             process_invalid_images: false,
         }
@@ -83,14 +92,18 @@ impl ThumbnailSettings {
         Ok(())
     }
 
-    fn check_alloc(&self, bytes: u64) -> Result<(), ThumbnailError> {
-        if bytes > self.max_alloc_bytes {
-            return Err(ThumbnailError::TooMuchMemory {
-                bytes,
-                limit: self.max_alloc_bytes,
-            });
-        }
-        Ok(())
+    /// Reserves, from the decode budget, what decoding an image of `width`×`height` (full
+    /// size, as stored) needs: the decoder's own `decode_bytes` and what rendering its outputs
+    /// adds (the preview-sized resize, orientation and RGB copies at four bytes a pixel).
+    fn reserve(
+        &self,
+        width: u32,
+        height: u32,
+        decode_bytes: u64,
+    ) -> Result<Reservation, ThumbnailError> {
+        let (pw, ph) = fit_outside(width, height, self.preview_size);
+        let render = u64::from(pw) * u64::from(ph) * 4 * 3 + (4 << 20);
+        budget::reserve_decode(decode_bytes.saturating_add(render))
     }
 }
 
@@ -144,7 +157,11 @@ pub enum ThumbnailError {
     UnsupportedFormat,
     #[error("image is {width}x{height}, over the limit of {limit} pixels")]
     TooLarge { width: u32, height: u32, limit: u64 },
-    #[error("decoding needs {bytes} bytes, over the limit of {limit}")]
+    #[error(
+        "decoding needs {} MiB of memory, more than this server's decode budget of {} MiB",
+        bytes.div_ceil(1 << 20),
+        limit >> 20
+    )]
     TooMuchMemory { bytes: u64, limit: u64 },
     #[error("{format} decode failed: {message}")]
     Decode {
@@ -172,6 +189,8 @@ pub(crate) struct Decoded {
     /// The decoder already applied the container's rotation/mirroring (HEIF `irot`/`imir`,
     /// JPEG XL's header): EXIF orientation must not be applied again.
     orientation_from_container: bool,
+    /// The decode budget this image holds until its outputs are made.
+    reservation: Reservation,
 }
 
 /// Reads `path` once and generates preview, thumbnail and thumbhash.
@@ -202,13 +221,36 @@ pub fn generate_with_orientation(
             limit: settings.max_file_bytes,
         });
     }
-    let data = std::fs::read(path).map_err(io)?;
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    File::open(path)
+        .and_then(|f| f.take(SNIFF_BYTES as u64).read_to_end(&mut head))
+        .map_err(io)?;
+    let format =
+        sniff::detect(&head, extension.as_deref()).ok_or(ThumbnailError::UnsupportedFormat)?;
+    // PNG and TIFF decoders read the file as they go: only their reduced output is in memory.
+    if matches!(format, ImageFormat::Png | ImageFormat::Tiff) {
+        let reader = BufReader::new(File::open(path).map_err(io)?);
+        let streamed = guarded(format, || match format {
+            ImageFormat::Png => png::decode(reader, settings).map(Some),
+            _ => tiff::decode(reader, settings),
+        })?;
+        if let Some(decoded) = streamed {
+            return finish(decoded, format, settings, orientation);
+        }
+    }
+    // Before the decode's own reservation, never after (see `budget`). A caller holding a
+    // decode already reads without one rather than wait for itself.
+    let _input = budget::reserve_input(size);
+    let data = std::fs::read(path).map_err(io)?;
     generate_from_bytes(&data, extension.as_deref(), settings, orientation)
 }
+
+/// Enough of a file's start to tell its format.
+const SNIFF_BYTES: usize = 4096;
 
 /// As [`generate_with_orientation`], for a file already in memory. `extension` (lower case,
 /// without the dot) only matters for TIFF-based camera RAW files, which their bytes alone do
@@ -227,6 +269,17 @@ pub fn generate_from_bytes(
     }
     let format = sniff::detect(data, extension).ok_or(ThumbnailError::UnsupportedFormat)?;
     let decoded = guarded(format, || decode(format, data, settings))?;
+    finish(decoded, format, settings, orientation)
+}
+
+/// Orients and renders a decode: `orientation` (from the metadata job) unless the decoder
+/// applied the container's own, else the one found in the file.
+fn finish(
+    decoded: Decoded,
+    format: ImageFormat,
+    settings: &ThumbnailSettings,
+    orientation: Option<u16>,
+) -> Result<Generated, ThumbnailError> {
     let orientation = if decoded.orientation_from_container {
         1
     } else {
@@ -344,11 +397,13 @@ fn decode(
 ) -> Result<Decoded, ThumbnailError> {
     match format {
         ImageFormat::Jpeg => jpeg::decode(data, settings, settings.preview_size),
-        ImageFormat::Png
-        | ImageFormat::Gif
-        | ImageFormat::Tiff
-        | ImageFormat::Bmp
-        | ImageFormat::WebP => generic::decode(data, format, settings),
+        ImageFormat::Png => png::decode(Cursor::new(data), settings),
+        ImageFormat::Gif | ImageFormat::Bmp => generic::decode(data, format, settings),
+        ImageFormat::Tiff => match tiff::decode(Cursor::new(data), settings)? {
+            Some(decoded) => Ok(decoded),
+            None => generic::decode(data, format, settings),
+        },
+        ImageFormat::WebP => webp::decode(data, settings),
         ImageFormat::Heif | ImageFormat::Avif => heif::decode(data, settings),
         ImageFormat::JpegXl => jxl::decode(data, settings),
         ImageFormat::Raw => raw::decode(data, settings),
@@ -367,6 +422,7 @@ fn render(
         color,
         width,
         height,
+        reservation: _reservation,
         ..
     } = decoded;
     // Target sizes follow from the full-size dimensions, not from the (possibly DCT-scaled,
@@ -423,9 +479,9 @@ fn render(
 /// Lossy WebP through libwebp (the `image` crate only writes lossless WebP), keeping alpha.
 fn encode_webp(raster: &Raster, quality: u8) -> Result<Vec<u8>, ThumbnailError> {
     let encoder = if raster.has_alpha {
-        webp::Encoder::from_rgba(&raster.data, raster.width, raster.height)
+        ::webp::Encoder::from_rgba(&raster.data, raster.width, raster.height)
     } else {
-        webp::Encoder::from_rgb(&raster.data, raster.width, raster.height)
+        ::webp::Encoder::from_rgb(&raster.data, raster.width, raster.height)
     };
     let encoded = encoder
         .encode_simple(false, f32::from(quality))

@@ -2,6 +2,7 @@
 //! it: resize, EXIF orientation, alpha flattening.
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use fast_image_resize::images::Image;
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
@@ -11,13 +12,28 @@ use super::ThumbnailError;
 /// Pixel buffers of finished images are kept per thread and handed to the next image. A
 /// preview job allocates ~30 MB of short-lived buffers per photo; fresh allocations that size
 /// come straight from the kernel as zeroed pages, and the page faults and zeroing cost more
-/// CPU than the resize itself. Bounded: buffers over `POOL_MAX_BUFFER` are freed at once,
-/// and a thread keeps at most `POOL_MAX_TOTAL` bytes.
+/// CPU than the resize itself. Bounded for the whole process, not per thread (memory must not
+/// grow with the number of cores): buffers over `POOL_MAX_BUFFER` are freed at once, and all
+/// threads together keep at most `POOL_MAX_TOTAL` bytes.
 const POOL_MAX_BUFFER: usize = 48 << 20;
-const POOL_MAX_TOTAL: usize = 96 << 20;
+const POOL_MAX_TOTAL: usize = 32 << 20;
+
+/// Bytes held in all threads' pools.
+static POOLED: AtomicUsize = AtomicUsize::new(0);
+
+/// One thread's pooled buffers; what it holds leaves the process-wide count when it ends.
+#[derive(Default)]
+struct Pool(Vec<Vec<u8>>);
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        let held: usize = self.0.iter().map(Vec::capacity).sum();
+        POOLED.fetch_sub(held, Ordering::Relaxed);
+    }
+}
 
 thread_local! {
-    static POOL: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+    static POOL: RefCell<Pool> = RefCell::new(Pool::default());
     /// fast_image_resize keeps its scratch buffers inside the `Resizer`; reuse it likewise.
     static RESIZER: RefCell<Resizer> = RefCell::new(Resizer::new());
 }
@@ -26,7 +42,7 @@ thread_local! {
 /// that overwrites all of it.
 pub(crate) fn buffer(len: usize) -> Vec<u8> {
     let reused = POOL.with(|pool| {
-        let mut pool = pool.borrow_mut();
+        let pool = &mut pool.borrow_mut().0;
         // The smallest pooled buffer that fits, so big ones stay for big images.
         let best = pool
             .iter()
@@ -34,7 +50,11 @@ pub(crate) fn buffer(len: usize) -> Vec<u8> {
             .filter(|(_, b)| b.capacity() >= len)
             .min_by_key(|(_, b)| b.capacity())
             .map(|(i, _)| i);
-        best.map(|i| pool.swap_remove(i))
+        best.map(|i| {
+            let b = pool.swap_remove(i);
+            POOLED.fetch_sub(b.capacity(), Ordering::Relaxed);
+            b
+        })
     });
     match reused {
         // A recycled buffer keeps its old length: its bytes are initialised (stale pixels), so
@@ -58,22 +78,21 @@ pub(crate) fn buffer_with_capacity(capacity: usize) -> Vec<u8> {
     b
 }
 
-/// Returns a buffer to this thread's pool (or frees it, past the bounds).
+/// Returns a buffer to this thread's pool, or frees it when the process's pools are full.
 pub(crate) fn recycle(b: Vec<u8>) {
-    if b.capacity() == 0 || b.capacity() > POOL_MAX_BUFFER {
+    let size = b.capacity();
+    if size == 0 || size > POOL_MAX_BUFFER {
         return;
     }
-    POOL.with(|pool| {
-        let mut pool = pool.borrow_mut();
-        pool.push(b);
-        // Over budget: drop the smallest buffers first (cheapest to allocate again).
-        pool.sort_by_key(|b| std::cmp::Reverse(b.capacity()));
-        let mut total = 0;
-        pool.retain(|b| {
-            total += b.capacity();
-            total <= POOL_MAX_TOTAL
-        });
-    });
+    let fits = POOLED
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |held| {
+            (held + size <= POOL_MAX_TOTAL).then_some(held + size)
+        })
+        .is_ok();
+    // The pool is gone while its thread ends: then the buffer is just freed.
+    if fits && POOL.try_with(|pool| pool.borrow_mut().0.push(b)).is_err() {
+        POOLED.fetch_sub(size, Ordering::Relaxed);
+    }
 }
 
 /// 8-bit interleaved RGB or RGBA pixels, rows packed without padding.

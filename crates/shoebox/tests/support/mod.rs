@@ -277,15 +277,15 @@ pub async fn sign_up_and_log_in(client: &reqwest::Client, base: &str) -> String 
         .to_string()
 }
 
-/// Photo `i`'s upload as the CLI sends it.
-fn upload_request(api: &Api, base: &[u8], i: usize) -> reqwest::RequestBuilder {
+/// The upload of `bytes` as a file called `name`, as the CLI sends it.
+fn upload_request(api: &Api, name: String, bytes: Vec<u8>) -> reqwest::RequestBuilder {
     let form = reqwest::multipart::Form::new()
         .text("fileCreatedAt", "2024-03-01T10:00:00.000Z")
         .text("fileModifiedAt", "2024-03-01T10:00:00.000Z")
         .text("isFavorite", "false")
         .part(
             "assetData",
-            reqwest::multipart::Part::bytes(photo(base, i)).file_name(format!("photo-{i:02}.jpg")),
+            reqwest::multipart::Part::bytes(bytes).file_name(name),
         );
     api.client
         .post(format!("{}/assets", api.base))
@@ -293,17 +293,25 @@ fn upload_request(api: &Api, base: &[u8], i: usize) -> reqwest::RequestBuilder {
         .multipart(form)
 }
 
+/// Uploads `bytes` as a file called `name`; panics unless it is created.
+pub async fn upload_file(api: &Api, name: &str, bytes: Vec<u8>) -> String {
+    let (status, body) = api.send(upload_request(api, name.into(), bytes)).await;
+    assert_eq!(status, StatusCode::CREATED, "{name}: {body}");
+    body["id"].as_str().expect("asset id").to_string()
+}
+
 /// Uploads photo `i`; panics unless it is created.
 pub async fn upload(api: &Api, base: &[u8], i: usize) -> String {
-    let (status, body) = api.send(upload_request(api, base, i)).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["id"].as_str().expect("asset id").to_string()
+    upload_file(api, &format!("photo-{i:02}.jpg"), photo(base, i)).await
 }
 
 /// Uploads photo `i` to a server that may die meanwhile: the asset's id once the server
 /// acknowledged it, `None` when the connection broke first; any other answer panics.
 pub async fn try_upload(api: &Api, base: &[u8], i: usize) -> Option<String> {
-    let res = upload_request(api, base, i).send().await.ok()?;
+    let res = upload_request(api, format!("photo-{i:02}.jpg"), photo(base, i))
+        .send()
+        .await
+        .ok()?;
     let status = res.status();
     let body: Value = serde_json::from_slice(&res.bytes().await.ok()?).unwrap_or(Value::Null);
     assert_eq!(status, StatusCode::CREATED, "{body}");

@@ -292,15 +292,13 @@ fn working_memory(handle: &Handle, width: u32, height: u32, several_scans: bool)
 /// the EOI. Inside it a 0xFF byte is always followed by 0x00 or a restart marker, so an FF DA
 /// or FF D9 there is a real marker (MPF's extra images come after the EOI).
 fn has_several_scans(after_first_scan: &[u8]) -> bool {
-    let mut rest = after_first_scan;
-    while let Some(at) = rest.iter().position(|&b| b == 0xFF) {
-        match rest.get(at + 1) {
-            Some(0xDA) => return true,
-            Some(0xD9) | None => return false,
-            _ => rest = &rest[at + 1..],
+    // SIMD searches: this runs over every JPEG's whole entropy-coded data.
+    match memchr::memmem::find(after_first_scan, &[0xFF, 0xDA]) {
+        None => false,
+        Some(scan) => {
+            memchr::memmem::find(after_first_scan, &[0xFF, 0xD9]).is_none_or(|end| scan < end)
         }
     }
-    false
 }
 
 /// Encodes an RGB raster as a baseline JPEG. Chroma is kept at full resolution (4:4:4) at

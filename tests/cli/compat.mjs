@@ -146,7 +146,9 @@ function expectUploadRun(run, files, library, what) {
 
 /** The user's assets on the server are exactly the library model: one per checksum, known names. */
 async function expectLibraryOnServer(apiKey, library, what) {
-  const assets = await listAssets(apiKey);
+  // The motion part of a motion photo is an asset the server makes itself, hidden, once the
+  // photo's metadata job has run (metadata search lists hidden assets, as Immich's does).
+  const assets = (await listAssets(apiKey)).filter((a) => a.visibility !== 'hidden');
   const seen = new Map();
   for (const asset of assets) seen.set(asset.checksum, [...(seen.get(asset.checksum) ?? []), asset]);
 

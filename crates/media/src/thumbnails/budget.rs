@@ -12,6 +12,7 @@
 //! decode reservation wait for nothing, so reservations cannot deadlock.
 
 use std::cell::Cell;
+use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 
@@ -47,11 +48,13 @@ struct MemoryBudget {
     released: Condvar,
 }
 
-/// Bytes held from a budget, given back on drop.
+/// Bytes held from a budget, given back on drop. Not `Send`: the thread that took it counts
+/// it as held (see [`MemoryBudget::take`]) until it is dropped there.
 #[must_use]
 pub(crate) struct Reservation {
     budget: &'static MemoryBudget,
     bytes: u64,
+    _this_thread: PhantomData<*const ()>,
 }
 
 impl Reservation {
@@ -105,6 +108,7 @@ impl MemoryBudget {
         Some(Reservation {
             budget: self,
             bytes,
+            _this_thread: PhantomData,
         })
     }
 }

@@ -374,14 +374,18 @@ async fn the_ml_service_reads_text_over_immichs_protocol() {
     }
 }
 
-/// An ML service that answers every request with well-formed JSON of the wrong shape.
+/// An ML service that answers every request with well-formed JSON of the wrong shape. It reads
+/// the whole request first: answering before the upload is read closes the connection under
+/// the sender, which then fails to send instead of reading the garbage.
 async fn garbage_service() -> String {
-    let app = axum::Router::new().route(
-        "/predict",
-        axum::routing::post(|| async {
-            axum::Json(json!({"ocr": {"text": ["a"], "box": [7], "boxScore": [], "textScore": []}, "imageWidth": 1, "imageHeight": 1}))
-        }),
-    );
+    let app = axum::Router::new()
+        .route(
+            "/predict",
+            axum::routing::post(|_request: axum::body::Bytes| async {
+                axum::Json(json!({"ocr": {"text": ["a"], "box": [7], "boxScore": [], "textScore": []}, "imageWidth": 1, "imageHeight": 1}))
+            }),
+        )
+        .layer(axum::extract::DefaultBodyLimit::disable());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::json;
-use support::{Api, Process, base_jpeg, listening_port, photo, sign_up_and_log_in, try_upload};
+use support::{
+    Api, Process, base_jpeg, listening_port, photo, serve_sqlite, sign_up_and_log_in, try_upload,
+};
 
 const UPLOADS: usize = 24;
 const UPLOADERS: usize = 4;
@@ -19,21 +21,8 @@ const UPLOADERS: usize = 4;
 const BEFORE_KILL: usize = 8;
 
 fn serve(dir: &Path, log: &str) -> Process {
-    let data = dir.join("data");
-    Process::spawn(
-        dir.join(log),
-        &[
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--data-dir",
-            data.to_str().unwrap(),
-        ],
-        // The killed instance's jobs are taken over a lease after its last heartbeat.
-        &[("SHOEBOX_JOB_LEASE_SECONDS", "3")],
-    )
+    // The killed instance's jobs are taken over a lease after its last heartbeat.
+    serve_sqlite(dir, log, &[("SHOEBOX_JOB_LEASE_SECONDS", "3")])
 }
 
 /// Every file below `dir`, relative to it.

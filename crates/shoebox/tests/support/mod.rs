@@ -6,7 +6,7 @@
 
 use std::fs::File;
 use std::os::unix::process::ExitStatusExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -66,6 +66,24 @@ impl Drop for Process {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `shoebox serve` on SQLite in `dir/data`, on a free loopback port, logging to `dir/log`.
+pub fn serve_sqlite(dir: &Path, log: &str, env: &[(&str, &str)]) -> Process {
+    let data = dir.join("data");
+    Process::spawn(
+        dir.join(log),
+        &[
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--data-dir",
+            data.to_str().unwrap(),
+        ],
+        env,
+    )
 }
 
 /// Waits for the server's "listening" log line and returns its port.

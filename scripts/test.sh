@@ -3,7 +3,8 @@
 #   1. the web app's build, type check and unit tests (the server embeds web/dist),
 #   2. unit and API tests (every API story on SQLite and on PostgreSQL),
 #   3. the real Immich CLI 3.2.2 and SDK, and socket.io-client, against a running server, on both
-#      backends (and socket.io with a separate worker process on PostgreSQL), and the mobile
+#      backends (and socket.io with a separate worker process on PostgreSQL; the CLI uploading
+#      while worker processes are started and SIGKILLed over and over), and the mobile
 #      app's sync through a reference client (tests/sync) on SQLite, PostgreSQL and PostgreSQL
 #      with a separate worker process,
 #   4. the web app end to end in headless Chromium, then Firefox ESR, against a running server.
@@ -144,10 +145,22 @@ run_socketio_across_processes() {
   psql -q "$SHOEBOX_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
 }
 
+# Workers started and SIGKILLed over and over while the CLI uploads through an API process:
+# each start's repair must touch only dead processes' work.
+run_worker_kill_loop() {
+  local db="shoebox_kills_$$"
+  psql -q "$SHOEBOX_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+  echo "-- shoebox worker processes killed while the CLI uploads (PostgreSQL)"
+  SHOEBOX_BIN="$CARGO_TARGET_DIR/debug/shoebox" SHOEBOX_DATABASE_URL="${SHOEBOX_TEST_PG_URL%/*}/$db" \
+    "$node22" --test tests/cli/worker-kills.mjs
+  psql -q "$SHOEBOX_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+}
+
 command -v psql >/dev/null 2>&1 || apt_install postgresql-client
 run_cli_compat sqlite
 run_cli_compat postgres
 run_socketio_across_processes
+run_worker_kill_loop
 
 echo "== The Immich mobile app's sync (stream v2) against the real server"
 (cd tests/sync && npm ci --no-audit --no-fund --loglevel=error)

@@ -1,6 +1,9 @@
 //! A server SIGKILLed in the middle of an upload storm, with jobs running, then started
-//! again on the same data (SQLite, the default): every acknowledged upload is intact and
-//! gets its metadata and thumbnail, and no staged, temporary or orphan file remains.
+//! again on the same data, on SQLite and on PostgreSQL: every acknowledged upload is intact
+//! and gets its metadata and thumbnail, and no staged, temporary or orphan file remains.
+//!
+//! PostgreSQL: `SHOEBOX_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`);
+//! that test skips when none answers.
 
 mod support;
 
@@ -12,7 +15,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::json;
 use support::{
-    Api, Process, base_jpeg, listening_port, photo, serve_sqlite, sign_up_and_log_in, try_upload,
+    Api, Process, TestDatabase, base_jpeg, listening_port, photo, sign_up_and_log_in, try_upload,
 };
 
 const UPLOADS: usize = 24;
@@ -20,9 +23,14 @@ const UPLOADERS: usize = 4;
 /// Acknowledged uploads before the kill.
 const BEFORE_KILL: usize = 8;
 
-fn serve(dir: &Path, log: &str) -> Process {
+/// The server on SQLite, or on the PostgreSQL database at `database`.
+fn serve(dir: &Path, log: &str, database: Option<&str>) -> Process {
+    let args = match database {
+        Some(url) => vec!["--database-url", url],
+        None => vec![],
+    };
     // The killed instance's jobs are taken over a lease after its last heartbeat.
-    serve_sqlite(dir, log, &[("SHOEBOX_JOB_LEASE_SECONDS", "3")])
+    support::serve(dir, log, &args, &[("SHOEBOX_JOB_LEASE_SECONDS", "3")])
 }
 
 /// Every file below `dir`, relative to it.
@@ -57,9 +65,24 @@ fn only_the_live_instance(dir: &Path) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_server_killed_mid_upload_storm_loses_no_acknowledged_upload_and_leaves_no_file() {
+async fn a_server_on_sqlite_killed_mid_upload_storm_loses_no_acknowledged_upload_and_leaves_no_file()
+ {
+    killed_mid_upload_storm(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_on_postgres_killed_mid_upload_storm_loses_no_acknowledged_upload_and_leaves_no_file()
+ {
+    // Declared first so it is dropped last, after the server using it is dead.
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    killed_mid_upload_storm(Some(&database.url)).await;
+}
+
+async fn killed_mid_upload_storm(database: Option<&str>) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut server = serve(dir.path(), "serve-1.log");
+    let mut server = serve(dir.path(), "serve-1.log", database);
     let port = listening_port(&mut server).await;
     let client = reqwest::Client::new();
     let base_url = format!("http://127.0.0.1:{port}/api");
@@ -109,7 +132,7 @@ async fn a_server_killed_mid_upload_storm_loses_no_acknowledged_upload_and_leave
     let acked = acked.lock().unwrap().clone();
     assert!(acked.len() < UPLOADS, "the kill came after every upload");
 
-    let mut server = serve(dir.path(), "serve-2.log");
+    let mut server = serve(dir.path(), "serve-2.log", database);
     let port = listening_port(&mut server).await;
     let api = Api {
         client,

@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use support::{Api, base_jpeg, listening_port, serve_sqlite, sign_up_and_log_in, upload_file};
+use support::{Api, base_jpeg, listening_port, serve, sign_up_and_log_in, upload_file};
 
 const PEAK_RSS_LIMIT_MIB: u64 = 512;
 
@@ -193,7 +193,7 @@ fn jpeg_size(jpeg: &[u8]) -> (u32, u32) {
 async fn decompression_bombs_fail_their_own_jobs_within_bounded_memory_while_large_photos_get_previews()
  {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut server = serve_sqlite(dir.path(), "serve.log", &[]);
+    let mut server = serve(dir.path(), "serve.log", &[], &[]);
     let port = listening_port(&mut server).await;
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}/api");

@@ -14,82 +14,14 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::{Connection, PgConnection, Row};
-use support::{Api, Process, base_jpeg, listening_port, sign_up_and_log_in, unfinished, upload};
+use support::{
+    Api, Process, TestDatabase, base_jpeg, listening_port, serve, sign_up_and_log_in, unfinished,
+    upload,
+};
 
 const ASSETS: usize = 8;
 /// The killed worker's lease: short, so the takeover is seconds away.
 const KILLED_WORKER_LEASE_SECONDS: &str = "4";
-
-fn postgres_admin_url() -> String {
-    std::env::var("SHOEBOX_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-fn database_url(admin_url: &str, db: &str) -> String {
-    let base = admin_url
-        .rsplit_once('/')
-        .map_or(admin_url, |(base, _)| base);
-    format!("{base}/{db}")
-}
-
-/// A private database, dropped with the value even when the test panics.
-struct TestDatabase {
-    name: String,
-    url: String,
-}
-
-impl TestDatabase {
-    /// `None` (after saying why) when no PostgreSQL answers.
-    async fn create() -> Option<Self> {
-        let admin = postgres_admin_url();
-        let connect = tokio::time::timeout(Duration::from_secs(5), PgConnection::connect(&admin));
-        let mut conn = match connect.await {
-            Ok(Ok(conn)) => conn,
-            Ok(Err(e)) => {
-                eprintln!(
-                    "skipped: no PostgreSQL at {admin} ({e}); set SHOEBOX_TEST_PG_URL to run the worker-process test"
-                );
-                return None;
-            }
-            Err(_) => {
-                eprintln!(
-                    "skipped: PostgreSQL at {admin} did not answer in 5 s; set SHOEBOX_TEST_PG_URL to run the worker-process test"
-                );
-                return None;
-            }
-        };
-        let name = format!("shoebox_worker_{}", uuid::Uuid::new_v4().simple());
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut conn)
-            .await
-            .expect("test database is created");
-        Some(Self {
-            url: database_url(&admin, &name),
-            name,
-        })
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        // The test's runtime may be unwinding: drop the database from a runtime of its own.
-        let statement = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        let _ = std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime")
-                .block_on(async {
-                    if let Ok(mut conn) = PgConnection::connect(&postgres_admin_url()).await {
-                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
-                            .execute(&mut conn)
-                            .await;
-                    }
-                })
-        })
-        .join();
-    }
-}
 
 /// `(job id, queue)` of the jobs `pid`'s workers hold; worker ids start
 /// `<host>-<pid>-<8 characters of the instance>/`.
@@ -141,23 +73,11 @@ async fn worker_process_finishes_queued_jobs_and_a_sigkilled_worker_loses_none()
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");
-    let data = dir.path().join("data");
 
-    let mut server = Process::spawn(
-        dir.path().join("serve.log"),
-        &[
-            "serve",
-            "--workers",
-            "false",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--data-dir",
-            data.to_str().unwrap(),
-            "--database-url",
-            &database.url,
-        ],
+    let mut server = serve(
+        dir.path(),
+        "serve.log",
+        &["--workers", "false", "--database-url", &database.url],
         &[],
     );
     let port = listening_port(&mut server).await;

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use sqlx::{Connection, PgConnection};
 
 /// A running `shoebox` process, its output in a log file; SIGKILLed when
 /// dropped so that a failing test leaves nothing running.
@@ -68,22 +69,92 @@ impl Drop for Process {
     }
 }
 
-/// `shoebox serve` on SQLite in `dir/data`, on a free loopback port, logging to `dir/log`.
-pub fn serve_sqlite(dir: &Path, log: &str, env: &[(&str, &str)]) -> Process {
+/// `shoebox serve` with `dir/data` as its data folder, on a free loopback port, logging to
+/// `dir/log`; on SQLite unless `args` give a `--database-url`.
+pub fn serve(dir: &Path, log: &str, args: &[&str], env: &[(&str, &str)]) -> Process {
     let data = dir.join("data");
-    Process::spawn(
-        dir.join(log),
-        &[
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--data-dir",
-            data.to_str().unwrap(),
-        ],
-        env,
-    )
+    let mut all = vec![
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--data-dir",
+        data.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    Process::spawn(dir.join(log), &all, env)
+}
+
+pub fn postgres_admin_url() -> String {
+    std::env::var("SHOEBOX_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn database_url(admin_url: &str, db: &str) -> String {
+    let base = admin_url
+        .rsplit_once('/')
+        .map_or(admin_url, |(base, _)| base);
+    format!("{base}/{db}")
+}
+
+/// A private database, dropped with the value even when the test panics.
+pub struct TestDatabase {
+    name: String,
+    pub url: String,
+}
+
+impl TestDatabase {
+    /// `None` (after saying why) when no PostgreSQL answers.
+    pub async fn create() -> Option<Self> {
+        let admin = postgres_admin_url();
+        let connect = tokio::time::timeout(Duration::from_secs(5), PgConnection::connect(&admin));
+        let mut conn = match connect.await {
+            Ok(Ok(conn)) => conn,
+            Ok(Err(e)) => {
+                eprintln!(
+                    "skipped: no PostgreSQL at {admin} ({e}); set SHOEBOX_TEST_PG_URL to run this test"
+                );
+                return None;
+            }
+            Err(_) => {
+                eprintln!(
+                    "skipped: PostgreSQL at {admin} did not answer in 5 s; set SHOEBOX_TEST_PG_URL to run this test"
+                );
+                return None;
+            }
+        };
+        let name = format!("shoebox_worker_{}", uuid::Uuid::new_v4().simple());
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .expect("test database is created");
+        Some(Self {
+            url: database_url(&admin, &name),
+            name,
+        })
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // The test's runtime may be unwinding: drop the database from a runtime of its own.
+        let statement = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        let _ = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime")
+                .block_on(async {
+                    if let Ok(mut conn) = PgConnection::connect(&postgres_admin_url()).await {
+                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+                            .execute(&mut conn)
+                            .await;
+                    }
+                })
+        })
+        .join();
+    }
 }
 
 /// Waits for the server's "listening" log line and returns its port.

@@ -6,7 +6,10 @@
 //! (scripts/pgvector-server.sh starts one; HNSW index, exact re-check is pgvector's).
 //!
 //!   cargo bench -p shoebox-store-sql --bench smart_search             # 100,000 embeddings
-//!   SMART_SEARCH_ASSETS=20000 cargo bench -p shoebox-store-sql --bench smart_search
+//!   SMART_SEARCH_ASSETS=1000000 SMART_SEARCH_BACKENDS=sqlite cargo bench -p shoebox-store-sql --bench smart_search
+//!
+//! The in-memory index's resident memory is the process's RSS growth while the first search
+//! loads it (the loading's transient pages count too, so it is an upper bound).
 //!
 //! PostgreSQL: SHOEBOX_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 
@@ -24,6 +27,17 @@ const DIM: usize = 512;
 const BATCH: usize = 500;
 /// Immich's default smart-search page.
 const PAGE: i64 = 100;
+
+/// This process's resident memory (VmRSS), in MiB.
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
+}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
@@ -198,16 +212,21 @@ async fn bench(label: &str, store: &Store, owner: Uuid) {
         ..AssetSearch::default()
     };
     let t = Instant::now();
+    let rss_before = rss_mib();
     let warm = store
         .smart_search
         .search(&search, &queries[0])
         .await
         .unwrap();
     println!(
-        "  {label}: first search (index {} loads) {:.1} s, {} items",
+        "  {label}: first search (index {} loads) {:.1} s, {} items; RSS {:.0} -> {:.0} MiB \
+         (+{:.0} MiB)",
         store.smart_search.index_kind(),
         t.elapsed().as_secs_f64(),
-        warm.len()
+        warm.len(),
+        rss_before,
+        rss_mib(),
+        rss_mib() - rss_before
     );
     time(&format!("{label} metadata search (anchor)"), |_| async {
         store.assets.search(&search).await.unwrap().len()
@@ -271,13 +290,18 @@ async fn main() {
     // (label, database URL, the admin URL and name of a database to drop afterwards)
     type Run = (&'static str, String, Option<(String, String)>);
     let mut runs: Vec<Run> = vec![("SQLite (memory index)", sqlite, None)];
-    let (db, url) = create_database(&pg_admin).await;
-    runs.push((
-        "PostgreSQL (memory fallback)",
-        url,
-        Some((pg_admin.clone(), db)),
-    ));
+    // SMART_SEARCH_BACKENDS=sqlite: only SQLite (generating a million rows elsewhere is slow).
+    let only_sqlite = std::env::var("SMART_SEARCH_BACKENDS").is_ok_and(|b| b == "sqlite");
+    if !only_sqlite {
+        let (db, url) = create_database(&pg_admin).await;
+        runs.push((
+            "PostgreSQL (memory fallback)",
+            url,
+            Some((pg_admin.clone(), db)),
+        ));
+    }
     match std::env::var("SHOEBOX_TEST_PGVECTOR_URL") {
+        Ok(_) if only_sqlite => {}
         Ok(admin) => {
             let (db, url) = create_database(&admin).await;
             runs.push(("PostgreSQL (pgvector)", url, Some((admin, db))));

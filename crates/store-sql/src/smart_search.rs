@@ -22,13 +22,16 @@ use uuid::Uuid;
 use crate::codec::*;
 use crate::id_lists::{CHUNK, fetch_for_ids};
 use crate::pgvector::Pgvector;
-use crate::vector_index::VectorIndex;
+use crate::vector_index::{VectorIndex, keep_nearest, rerank};
 use crate::{Backend, SqlStore};
 
 /// Candidates asked for first, beyond the page: filters usually leave most of them.
 const FIRST_SLACK: usize = 64;
 /// How much the candidate count grows when filters left too few.
 const GROWTH: usize = 8;
+/// Rows read per query while loading the index: a page of f32 rows is in memory at a time,
+/// never the whole table (2 GB at 1,000,000 512-d embeddings).
+const LOAD_PAGE: i64 = 4096;
 /// How often a search counts the table's rows to notice deletions made elsewhere (another
 /// process clearing embeddings). Counting 100,000 rows on every search cost 4 ms on SQLite;
 /// meanwhile a stale row is harmless: SQL drops assets that no longer exist.
@@ -113,23 +116,79 @@ impl SqlSmartSearch {
         if state.loaded && state.revision >= max_revision {
             return Ok(state);
         }
-        let rows = sqlx::query(
-            "SELECT s.asset_id, a.owner_id, s.embedding, s.revision FROM smart_search s \
-             JOIN assets a ON a.id = s.asset_id WHERE s.revision > $1 ORDER BY s.revision",
-        )
-        .bind(state.revision)
-        .fetch_all(&self.sql.pool)
-        .await
-        .map_err(db_err)?;
-        for row in &rows {
-            let bytes: Vec<u8> = row.try_get("embedding").map_err(db_err)?;
-            let id = get_uuid(row, "asset_id")?;
-            let owner = get_uuid(row, "owner_id")?;
-            state.index.upsert(id, owner, &embedding_from_bytes(&bytes));
-            state.revision = state.revision.max(get_i64(row, "revision")?);
+        if !state.loaded && recount {
+            // The first load reads every row: grow the codes once.
+            let dim = self.embedding_dim().await?;
+            state.index.reserve(count as usize, dim);
+        }
+        loop {
+            let rows = sqlx::query(
+                "SELECT s.asset_id, a.owner_id, s.embedding, s.revision FROM smart_search s \
+                 JOIN assets a ON a.id = s.asset_id WHERE s.revision > $1 \
+                 ORDER BY s.revision LIMIT $2",
+            )
+            .bind(state.revision)
+            .bind(LOAD_PAGE)
+            .fetch_all(&self.sql.pool)
+            .await
+            .map_err(db_err)?;
+            for row in &rows {
+                let bytes: Vec<u8> = row.try_get("embedding").map_err(db_err)?;
+                let id = get_uuid(row, "asset_id")?;
+                let owner = get_uuid(row, "owner_id")?;
+                state.index.upsert(id, owner, &embedding_from_bytes(&bytes));
+                state.revision = state.revision.max(get_i64(row, "revision")?);
+            }
+            if (rows.len() as i64) < LOAD_PAGE {
+                break;
+            }
         }
         state.loaded = true;
         Ok(state)
+    }
+
+    /// The length of the table's embeddings (those of its newest row; 0 when empty).
+    async fn embedding_dim(&self) -> StoreResult<usize> {
+        let row = sqlx::query(
+            "SELECT CAST(LENGTH(embedding) AS BIGINT) AS n FROM smart_search \
+             ORDER BY revision DESC LIMIT 1",
+        )
+        .fetch_optional(&self.sql.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(row.map_or(Ok(0), |r| get_i64(&r, "n"))? as usize / size_of::<f32>())
+    }
+
+    /// Up to `k` embeddings of the given owners nearest to `query`, nearest first, with their
+    /// exact cosine distance: the index's candidates ranked again on their rows in the table.
+    async fn nearest(
+        &self,
+        query: &[f32],
+        k: usize,
+        owners: &[Uuid],
+    ) -> StoreResult<Vec<(Uuid, f32)>> {
+        let candidates = {
+            let state = self.refresh().await?;
+            state.index.candidates(query, k, Some(owners))
+        };
+        // A chunk of f32 rows at a time: filters that keep few assets can ask for many.
+        let mut ranked = Vec::new();
+        for chunk in candidates.chunks(CHUNK) {
+            let rows = fetch_for_ids(&self.sql.pool, &[], chunk, |list| {
+                format!("SELECT asset_id, embedding FROM smart_search WHERE asset_id IN ({list})")
+            })
+            .await?;
+            let rows = rows
+                .iter()
+                .map(|r| {
+                    let bytes: Vec<u8> = r.try_get("embedding").map_err(db_err)?;
+                    Ok((get_uuid(r, "asset_id")?, embedding_from_bytes(&bytes)))
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+            ranked.extend(rerank(query, rows, k));
+        }
+        keep_nearest(&mut ranked, k);
+        Ok(ranked)
     }
 
     /// Of `ids`, those `search` finds (scope and filters), in no particular order.
@@ -154,10 +213,7 @@ impl SqlSmartSearch {
         owners.extend(&search.partner_ids);
         let mut k = want + FIRST_SLACK;
         let ranked = loop {
-            let candidates = {
-                let state = self.refresh().await?;
-                state.index.nearest(embedding, k, Some(&owners))
-            };
+            let candidates = self.nearest(embedding, k, &owners).await?;
             let exhausted = candidates.len() < k;
             let ids: Vec<Uuid> = candidates.iter().map(|c| c.0).collect();
             let kept = self.filter_ids(search, &ids).await?;
@@ -322,10 +378,7 @@ impl SmartSearchRepo for SqlSmartSearch {
                     .nearest_of_owner(&self.sql.pool, owner_id, embedding, limit + 1)
                     .await?
             }
-            None => {
-                let state = self.refresh().await?;
-                state.index.nearest(embedding, limit + 1, Some(&[owner_id]))
-            }
+            None => self.nearest(embedding, limit + 1, &[owner_id]).await?,
         };
         let close: Vec<(Uuid, f32)> = close
             .into_iter()

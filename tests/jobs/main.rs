@@ -8,11 +8,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::Utc;
 use serde_json::json;
+use shoebox_jobs::JobWake;
 use shoebox_jobs::{ConcurrencyLimits, JobError, JobHandler, Queue, Workers, enqueue};
 use shoebox_store::Store;
 use shoebox_store::records::JobRecord;
 use shoebox_tests::db_stories;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Semaphore;
 
 db_stories!(
     concurrent_claims_never_hand_out_a_job_twice,
@@ -154,7 +155,11 @@ async fn a_job_running_past_its_lease_is_kept_while_its_process_beats(store: &St
         .handle(Queue::MetadataExtraction, slow.clone(), 1)
         .lease(Duration::from_secs(1))
         .idle_poll(Duration::from_millis(20))
-        .start(store.clone(), "beating".into(), Arc::new(Notify::new()));
+        .start(
+            store.clone(),
+            "beating".into(),
+            Arc::new(JobWake::default()),
+        );
     add(store, 1).await;
     eventually(store, |c| c.active == 1).await;
     // Well past the 1 s lease, another process finds nothing to take over.
@@ -176,8 +181,19 @@ async fn a_job_that_kills_its_worker_every_time_fails_after_its_attempts(store: 
         now += secs(11);
     }
     assert!(claim(store, "next", now, now + secs(10)).await.is_none());
+    // A heartbeat's sweep fails it, saying why.
+    assert_eq!(store.jobs.fail_abandoned(now).await.unwrap(), 1);
     let counts = store.jobs.counts(Q, now).await.unwrap();
     assert_eq!((counts.failed, counts.active, counts.waiting), (1, 0, 0));
+    let failed = store
+        .jobs
+        .list(Q, &["failed".into()], now, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        failed[0].last_error.as_deref(),
+        Some("the worker stopped while running this job")
+    );
 }
 
 async fn failed_job_waits_for_its_retry_time_then_fails_for_good(store: &Store) {
@@ -285,12 +301,12 @@ async fn eventually(store: &Store, done: impl Fn(&shoebox_store::records::QueueC
 
 async fn workers_run_every_job_to_completion(store: &Store) {
     let handler = recorder(None);
-    let wake = Arc::new(Notify::new());
+    let wake = Arc::new(JobWake::default());
     let pool = Workers::new()
         .handle(Queue::MetadataExtraction, handler.clone(), 3)
         .start(store.clone(), "test".into(), wake.clone());
     add(store, 25).await;
-    wake.notify_waiters();
+    wake.queue(Queue::MetadataExtraction);
     eventually(store, |c| c.completed == 25).await;
     pool.shutdown().await;
     let mut seen: Vec<i64> = handler
@@ -313,7 +329,7 @@ async fn permanent_errors_fail_at_once_with_their_reason(store: &Store) {
     let pool = Workers::new()
         .handle(Queue::MetadataExtraction, handler.clone(), 1)
         .idle_poll(Duration::from_millis(20))
-        .start(store.clone(), "test".into(), Arc::new(Notify::new()));
+        .start(store.clone(), "test".into(), Arc::new(JobWake::default()));
     add(store, 1).await;
     eventually(store, |c| c.failed == 1).await;
     pool.shutdown().await;
@@ -330,7 +346,7 @@ async fn paused_queue_is_not_worked_until_resumed(store: &Store) {
     let pool = Workers::new()
         .handle(Queue::MetadataExtraction, handler.clone(), 2)
         .idle_poll(Duration::from_millis(20))
-        .start(store.clone(), "test".into(), Arc::new(Notify::new()));
+        .start(store.clone(), "test".into(), Arc::new(JobWake::default()));
     add(store, 3).await;
     // An absence can only be observed over time: many idle polls pass.
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -392,7 +408,7 @@ async fn a_changed_concurrency_limit_applies_to_the_running_pool(store: &Store) 
         release: Semaphore::new(0),
     });
     let dial = Arc::new(Dial(AtomicUsize::new(1)));
-    let wake = Arc::new(Notify::new());
+    let wake = Arc::new(JobWake::default());
     // The fixed 5 is what the dial overrides.
     let pool = Workers::new()
         .handle(Queue::MetadataExtraction, gate.clone(), 5)
@@ -406,7 +422,7 @@ async fn a_changed_concurrency_limit_applies_to_the_running_pool(store: &Store) 
     assert_eq!(gate.running.load(Ordering::SeqCst), 1, "limit 1 holds");
 
     dial.0.store(3, Ordering::SeqCst);
-    wake.notify_waiters();
+    wake.queue(Queue::MetadataExtraction);
     running(&gate, 3).await;
 
     // Lowered below what runs: those finish, and no more start until fewer run.

@@ -37,9 +37,9 @@ pub mod users;
 use std::sync::Arc;
 
 pub use error::{DomainError, DomainResult};
+use shoebox_jobs::JobWake;
 use shoebox_store::Store;
 pub use storage::{MediaPaths, Storage, UploadPart};
-use tokio::sync::Notify;
 
 /// ffmpeg/ffprobe processes at once; the video queues' own concurrency is the usual bound,
 /// this only keeps a misconfiguration from starting dozens of encoders.
@@ -51,7 +51,7 @@ pub struct Domain {
     pub store: Store,
     pub storage: Arc<Storage>,
     /// Wakes this process's idle workers when a job is queued here.
-    pub job_wake: Arc<Notify>,
+    pub job_wake: Arc<JobWake>,
     /// The one way ffmpeg and ffprobe are run in this process.
     pub video_tools: shoebox_media::video::ToolRunner,
     /// The system configuration once loaded; an update replaces it.
@@ -70,7 +70,7 @@ impl Domain {
         Self {
             store,
             storage: Arc::new(storage),
-            job_wake: Arc::new(Notify::new()),
+            job_wake: Arc::new(JobWake::default()),
             video_tools: shoebox_media::video::ToolRunner::new(MAX_VIDEO_TOOLS)
                 .with_nice(shoebox_jobs::BACKGROUND_NICE),
             system_config_cache: Arc::default(),

@@ -260,7 +260,7 @@ impl Domain {
             Some(GENERATE_JOB.to_string()),
         )
         .await?;
-        self.job_wake.notify_waiters();
+        self.job_wake.queue(Queue::BackgroundTask);
         Ok(())
     }
 

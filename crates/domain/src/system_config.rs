@@ -1367,7 +1367,7 @@ impl Domain {
         }
         self.system_config_cache.set(Arc::new(config.clone()));
         // Idle workers re-read their queue's concurrency when woken.
-        self.job_wake.notify_waiters();
+        self.job_wake.all();
         self.emit(crate::events::Event::ConfigUpdate).await;
         Ok(config)
     }
@@ -1385,7 +1385,7 @@ impl Domain {
                 match events.recv().await {
                     Ok(crate::events::Event::ConfigUpdate) | Err(RecvError::Lagged(_)) => {
                         domain.system_config_cache.forget().await;
-                        domain.job_wake.notify_waiters();
+                        domain.job_wake.all();
                     }
                     Ok(_) => {}
                     Err(RecvError::Closed) => return,

@@ -5,9 +5,11 @@
 
 mod cpu;
 mod queue;
+mod wake;
 mod worker;
 
 pub use cpu::{BACKGROUND_NICE, CpuTaskPanicked, run_cpu};
 
 pub use queue::{Queue, enqueue};
+pub use wake::JobWake;
 pub use worker::{ConcurrencyLimits, JobError, JobHandler, WorkerPool, Workers};

@@ -8,10 +8,10 @@ use async_trait::async_trait;
 use chrono::Utc;
 use shoebox_store::Store;
 use shoebox_store::records::JobRecord;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
-use crate::Queue;
+use crate::{JobWake, Queue};
 
 /// Why a job did not finish.
 #[derive(Debug, Clone)]
@@ -126,7 +126,7 @@ impl Workers {
     /// Starts the workers; `wake` lets enqueuers in this process skip the idle wait,
     /// and lets a changed concurrency limit be seen at once. `worker_id` must be unique to
     /// this process instance: the heartbeat extends the leases of every job claimed under it.
-    pub fn start(self, store: Store, worker_id: String, wake: Arc<Notify>) -> WorkerPool {
+    pub fn start(self, store: Store, worker_id: String, wake: Arc<JobWake>) -> WorkerPool {
         let (stop_tx, stop_rx) = watch::channel(false);
         let lease = self.lease.unwrap_or(DEFAULT_LEASE);
         let idle = self.idle_poll.unwrap_or(DEFAULT_IDLE_POLL);
@@ -166,7 +166,8 @@ impl Workers {
 }
 
 /// Keeps this process's running jobs leased: every third of a lease, their leases move a
-/// whole lease ahead. Beats until the pool is gone, that is after a shutdown's jobs finished.
+/// whole lease ahead; and fails the jobs whose process died on every attempt. Beats until
+/// the pool is gone, that is after a shutdown's jobs finished.
 async fn heartbeat(store: Store, prefix: String, lease: Duration, mut stop: watch::Receiver<bool>) {
     let every = lease / 3;
     loop {
@@ -174,9 +175,18 @@ async fn heartbeat(store: Store, prefix: String, lease: Duration, mut stop: watc
             _ = tokio::time::sleep(every) => {}
             changed = stop.changed() => if changed.is_err() { break } else { continue },
         }
-        let until = Utc::now() + chrono::Duration::from_std(lease).expect("lease fits");
+        let now = Utc::now();
+        let until = now + chrono::Duration::from_std(lease).expect("lease fits");
         if let Err(e) = store.jobs.extend_leases(&prefix, until).await {
             tracing::warn!(error = %e, "could not extend this process's job leases");
+        }
+        match store.jobs.fail_abandoned(now).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                jobs = n,
+                "failed jobs whose worker stopped on every attempt"
+            ),
+            Err(e) => tracing::warn!(error = %e, "could not fail abandoned jobs"),
         }
     }
 }
@@ -214,7 +224,7 @@ struct Dispatcher {
     /// Prefix of the name each job is claimed under; a slot number completes it.
     worker: String,
     idle: Duration,
-    wake: Arc<Notify>,
+    wake: Arc<JobWake>,
     stop: watch::Receiver<bool>,
 }
 
@@ -263,7 +273,7 @@ impl Dispatcher {
                 Some(done) = running.join_next(), if !running.is_empty() => {
                     Self::free(&mut busy, done);
                 }
-                _ = self.wake.notified() => {}
+                _ = self.wake.notified(self.runner.queue) => {}
                 _ = tokio::time::sleep(self.idle) => {}
                 // A dropped pool stops its workers like a shutdown.
                 changed = self.stop.changed() => if changed.is_err() { break },

@@ -64,17 +64,6 @@ impl JobRepo for SqlStore {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> StoreResult<Option<JobRecord>> {
-        // A job whose worker died on every attempt fails instead of looping forever.
-        sqlx::query(
-            "UPDATE jobs SET status = 'failed', lease_until = NULL, updated_at = $2, \
-             last_error = COALESCE(last_error, 'the worker stopped while running this job') \
-             WHERE queue = $1 AND status = 'active' AND lease_until < $2 AND attempts >= max_attempts",
-        )
-        .bind(queue.to_string())
-        .bind(ts(now))
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
         // SQLite has one writer, so the single statement is atomic; PostgreSQL
         // workers skip rows another transaction is claiming.
         let lock = match self.backend {
@@ -85,7 +74,8 @@ impl JobRepo for SqlStore {
             "UPDATE jobs SET status = 'active', attempts = attempts + 1, worker = $2, \
              lease_until = $4, updated_at = $3 \
              WHERE id = (SELECT id FROM jobs WHERE queue = $1 AND \
-               ((status = 'waiting' AND run_at <= $3) OR (status = 'active' AND lease_until < $3)) \
+               ((status = 'waiting' AND run_at <= $3) OR \
+                (status = 'active' AND lease_until < $3 AND attempts < max_attempts)) \
                ORDER BY run_at, created_at LIMIT 1{lock}) \
              RETURNING *"
         );
@@ -100,6 +90,19 @@ impl JobRepo for SqlStore {
             .as_ref()
             .map(job_from_row)
             .transpose()
+    }
+
+    async fn fail_abandoned(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        let failed = sqlx::query(
+            "UPDATE jobs SET status = 'failed', lease_until = NULL, updated_at = $1, \
+             last_error = COALESCE(last_error, 'the worker stopped while running this job') \
+             WHERE status = 'active' AND lease_until < $1 AND attempts >= max_attempts",
+        )
+        .bind(ts(now))
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(failed.rows_affected())
     }
 
     async fn extend_leases(&self, worker_prefix: &str, until: DateTime<Utc>) -> StoreResult<()> {

@@ -240,6 +240,10 @@ pub trait JobRepo: Send + Sync {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> StoreResult<Option<JobRecord>>;
+    /// Fails the running jobs whose lease ran out on their last attempt: their process
+    /// ended (a crash, a kill) every time it ran them, so running them again would only loop.
+    /// Returns how many.
+    async fn fail_abandoned(&self, now: DateTime<Utc>) -> StoreResult<u64>;
     /// Moves the lease of every running job claimed by a worker whose name starts with
     /// `worker_prefix` (one process's) to `until`: the process's heartbeat.
     async fn extend_leases(&self, worker_prefix: &str, until: DateTime<Utc>) -> StoreResult<()>;

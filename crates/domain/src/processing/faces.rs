@@ -105,7 +105,7 @@ impl Domain {
         for id in self.store.faces.unassigned_ids().await? {
             self.queue_recognition(id, false).await?;
         }
-        self.job_wake.notify_waiters();
+        self.job_wake.queue(Queue::FacialRecognition);
         Ok(())
     }
 }
@@ -171,7 +171,7 @@ impl JobHandler for DetectFaces {
                 .await
                 .map_err(store_err)?;
         }
-        domain.job_wake.notify_waiters();
+        domain.job_wake.queue(Queue::FacialRecognition);
         Ok(())
     }
 }

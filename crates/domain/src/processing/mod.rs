@@ -103,7 +103,7 @@ impl Domain {
             )
             .await?;
         }
-        self.job_wake.notify_waiters();
+        self.job_wake.queue(queue);
         Ok(())
     }
 }

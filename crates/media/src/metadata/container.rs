@@ -511,7 +511,8 @@ fn box_header<R: Read + Seek>(r: &mut R, end: u64) -> Result<Option<BoxHeader>, 
         1 => (16, u64::from_be_bytes(read_array::<8, _>(r)?)),
         n => (8, n),
     };
-    if total < header_len || pos + total > end {
+    // Compared without adding: a 64-bit size near u64::MAX would wrap `pos + total`.
+    if total < header_len || total > end - pos {
         return Err(corrupt("box size"));
     }
     Ok(Some(BoxHeader {
@@ -975,6 +976,21 @@ pub(crate) fn jxl_size(codestream: &[u8]) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by `fuzz/fuzz_targets/metadata_file.rs`: a box whose 64-bit size is near
+    /// `u64::MAX` overflowed the bounds check.
+    #[test]
+    fn a_box_size_past_the_end_of_the_file_is_corrupt_not_a_panic() {
+        let input = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/fuzz/heif-box-size-overflow"
+        ))
+        .unwrap();
+        match read(std::io::Cursor::new(input)) {
+            Ok(_) | Err(MetadataError::Corrupt(_)) => {}
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
 
     #[test]
     fn jxl_size_header() {

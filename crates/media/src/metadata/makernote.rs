@@ -186,7 +186,7 @@ fn canon(note: &[u8], tiff: &[u8], offset: usize, le: bool, tags: &mut Tags) {
             0x0035 => {
                 let v = ifd.i32s(&e);
                 if let Some(&tz) = v.get(1)
-                    && tz.abs() <= 14 * 60
+                    && tz.unsigned_abs() <= 14 * 60
                 {
                     tags.time_zone_minutes = Some(tz);
                 }
@@ -291,6 +291,23 @@ fn nikon(note: &[u8], tags: &mut Tags) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by `fuzz/fuzz_targets/maker_note.rs`: a Canon time zone of `i32::MIN` minutes
+    /// overflowed `abs()` (a panic in debug builds, a bogus zone in release builds).
+    #[test]
+    fn a_canon_time_zone_out_of_range_is_ignored() {
+        let input = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/fuzz/maker-note-canon-timezone-minimum"
+        ))
+        .unwrap();
+        // The fuzz target's layout: make, byte order, offset, then the EXIF block.
+        let offset = usize::from(u16::from_be_bytes([input[2], input[3]]));
+        let tiff = &input[4..];
+        let mut tags = Tags::default();
+        read(Some("Canon"), &tiff[offset..], offset, tiff, input[1] & 1 == 1, &mut tags);
+        assert_eq!(tags.time_zone_minutes, None);
+    }
 
     #[test]
     fn apple_content_identifier() {

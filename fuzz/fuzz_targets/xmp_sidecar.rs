@@ -22,7 +22,17 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(written) = write_sidecar(Some(data), &edits) {
         let back = read_sidecar(&written).expect("a sidecar we wrote must read back");
         assert_eq!(back.format, ImageFormat::Xmp);
-        assert_eq!(back.description, edits.description, "{}", String::from_utf8_lossy(&written));
-        assert_eq!(back.rating, edits.rating, "{}", String::from_utf8_lossy(&written));
+        assert_eq!(
+            back.description,
+            edits.description,
+            "{}",
+            String::from_utf8_lossy(&written)
+        );
+        assert_eq!(
+            back.rating,
+            edits.rating,
+            "{}",
+            String::from_utf8_lossy(&written)
+        );
     }
 });

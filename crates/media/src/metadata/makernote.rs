@@ -305,7 +305,14 @@ mod tests {
         let offset = usize::from(u16::from_be_bytes([input[2], input[3]]));
         let tiff = &input[4..];
         let mut tags = Tags::default();
-        read(Some("Canon"), &tiff[offset..], offset, tiff, input[1] & 1 == 1, &mut tags);
+        read(
+            Some("Canon"),
+            &tiff[offset..],
+            offset,
+            tiff,
+            input[1] & 1 == 1,
+            &mut tags,
+        );
         assert_eq!(tags.time_zone_minutes, None);
     }
 

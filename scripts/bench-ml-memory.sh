@@ -31,13 +31,7 @@ NO_COLOR=1 SHOEBOX_ML_MODELS_DIR="$work/models" SHOEBOX_ML_IDLE_SECONDS=10 SHOEB
   "$binary" serve --data-dir "$work/data" --host 127.0.0.1 --port 0 >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-port=""
-for _ in $(seq 300); do
-  port="$(sed -n 's/.*listening.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -n 1)"
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { cat "$log"; exit 1; }
+port="$(listening_port "$log")"
 echo "memory: $profile build, pid $pid"
 python3 scripts/ml/memory.py "http://127.0.0.1:$port" "$pid" "$log" \
   ../shared/corpus/exif-samples/jpg/exif-org/canon-ixus.jpg \

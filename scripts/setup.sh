@@ -87,5 +87,18 @@ PY
   export SHOEBOX_ML_LIBRARY="${SHOEBOX_ML_LIBRARY:-$lib}"
 }
 
+# The port a server started with `--port 0` logs to $1, once it does (30 s at most); prints
+# the log and fails when it never does.
+listening_port() {
+  local log="$1" port=""
+  for _ in $(seq 300); do
+    port="$(sed -n 's/.*listening.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -n 1)"
+    [ -n "$port" ] && { echo "$port"; return 0; }
+    sleep 0.1
+  done
+  cat "$log" >&2
+  return 1
+}
+
 # Keeps builds out of the source tree and reusable across clones on one machine.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${TMPDIR:-/tmp}/shoebox-target}"

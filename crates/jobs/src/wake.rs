@@ -8,7 +8,8 @@ use tokio::sync::futures::Notified;
 use crate::Queue;
 
 pub struct JobWake {
-    /// One per queue, in the order of [`Queue::ALL`].
+    /// One per queue, at the queue's position (`queue as usize`; [`Queue::ALL`] lists
+    /// them in that order).
     queues: Vec<Notify>,
 }
 
@@ -38,10 +39,6 @@ impl JobWake {
     }
 
     fn notify(&self, queue: Queue) -> &Notify {
-        let at = Queue::ALL
-            .iter()
-            .position(|q| *q == queue)
-            .expect("every queue is in Queue::ALL");
-        &self.queues[at]
+        &self.queues[queue as usize]
     }
 }

@@ -218,6 +218,7 @@ async fn bench(label: &str, store: &Store, owner: Uuid) {
         .search(&search, &queries[0])
         .await
         .unwrap();
+    let rss_after = rss_mib();
     println!(
         "  {label}: first search (index {} loads) {:.1} s, {} items; RSS {:.0} -> {:.0} MiB \
          (+{:.0} MiB)",
@@ -225,8 +226,8 @@ async fn bench(label: &str, store: &Store, owner: Uuid) {
         t.elapsed().as_secs_f64(),
         warm.len(),
         rss_before,
-        rss_mib(),
-        rss_mib() - rss_before
+        rss_after,
+        rss_after - rss_before
     );
     time(&format!("{label} metadata search (anchor)"), |_| async {
         store.assets.search(&search).await.unwrap().len()

@@ -22,7 +22,7 @@ use uuid::Uuid;
 use crate::codec::*;
 use crate::id_lists::{CHUNK, fetch_for_ids};
 use crate::pgvector::Pgvector;
-use crate::vector_index::{VectorIndex, keep_nearest, rerank};
+use crate::vector_index::{VectorIndex, distance, keep_nearest};
 use crate::{Backend, SqlStore};
 
 /// Candidates asked for first, beyond the page: filters usually leave most of them.
@@ -44,6 +44,12 @@ struct IndexState {
     loaded: bool,
     /// When the table's rows were last counted.
     counted_at: Option<Instant>,
+}
+
+/// A row's `asset_id` and its decoded `embedding`.
+fn embedding_row(row: &sqlx::any::AnyRow) -> StoreResult<(Uuid, Vec<f32>)> {
+    let bytes: Vec<u8> = row.try_get("embedding").map_err(db_err)?;
+    Ok((get_uuid(row, "asset_id")?, embedding_from_bytes(&bytes)))
 }
 
 pub(crate) struct SqlSmartSearch {
@@ -116,11 +122,12 @@ impl SqlSmartSearch {
         if state.loaded && state.revision >= max_revision {
             return Ok(state);
         }
-        if !state.loaded && recount {
-            // The first load reads every row: grow the codes once.
-            let dim = self.embedding_dim().await?;
-            state.index.reserve(count as usize, dim);
-        }
+        // The first load reads every row: the codes grow once, to the counted rows.
+        let mut reserve = if !state.loaded && recount {
+            count as usize
+        } else {
+            0
+        };
         loop {
             let rows = sqlx::query(
                 "SELECT s.asset_id, a.owner_id, s.embedding, s.revision FROM smart_search s \
@@ -133,10 +140,13 @@ impl SqlSmartSearch {
             .await
             .map_err(db_err)?;
             for row in &rows {
-                let bytes: Vec<u8> = row.try_get("embedding").map_err(db_err)?;
-                let id = get_uuid(row, "asset_id")?;
+                let (id, embedding) = embedding_row(row)?;
+                if reserve > 0 {
+                    state.index.reserve(reserve, embedding.len());
+                    reserve = 0;
+                }
                 let owner = get_uuid(row, "owner_id")?;
-                state.index.upsert(id, owner, &embedding_from_bytes(&bytes));
+                state.index.upsert(id, owner, &embedding);
                 state.revision = state.revision.max(get_i64(row, "revision")?);
             }
             if (rows.len() as i64) < LOAD_PAGE {
@@ -145,18 +155,6 @@ impl SqlSmartSearch {
         }
         state.loaded = true;
         Ok(state)
-    }
-
-    /// The length of the table's embeddings (those of its newest row; 0 when empty).
-    async fn embedding_dim(&self) -> StoreResult<usize> {
-        let row = sqlx::query(
-            "SELECT CAST(LENGTH(embedding) AS BIGINT) AS n FROM smart_search \
-             ORDER BY revision DESC LIMIT 1",
-        )
-        .fetch_optional(&self.sql.pool)
-        .await
-        .map_err(db_err)?;
-        Ok(row.map_or(Ok(0), |r| get_i64(&r, "n"))? as usize / size_of::<f32>())
     }
 
     /// Up to `k` embeddings of the given owners nearest to `query`, nearest first, with their
@@ -178,14 +176,10 @@ impl SqlSmartSearch {
                 format!("SELECT asset_id, embedding FROM smart_search WHERE asset_id IN ({list})")
             })
             .await?;
-            let rows = rows
-                .iter()
-                .map(|r| {
-                    let bytes: Vec<u8> = r.try_get("embedding").map_err(db_err)?;
-                    Ok((get_uuid(r, "asset_id")?, embedding_from_bytes(&bytes)))
-                })
-                .collect::<StoreResult<Vec<_>>>()?;
-            ranked.extend(rerank(query, rows, k));
+            for row in &rows {
+                let (id, embedding) = embedding_row(row)?;
+                ranked.extend(distance(query, &embedding).map(|d| (id, d)));
+            }
         }
         keep_nearest(&mut ranked, k);
         Ok(ranked)

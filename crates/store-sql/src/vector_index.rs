@@ -3,7 +3,7 @@
 //! instead of 1.9 GiB), and the scan, bound by memory bandwidth, reads a quarter as much.
 //! A query scans the codes, filtering rows by owner on the way, and answers a generous
 //! candidate set; the caller ranks those candidates again on their f32 rows from the
-//! database ([`rerank`]), so the distances it answers are exact and duplicate detection's
+//! database ([`distance`], [`keep_nearest`]), so the distances it answers are exact and duplicate detection's
 //! small thresholds hold. Only the candidate cut is approximate, and its margin is far wider
 //! than the quantisation error (see `candidate_count`).
 //! `cargo bench -p shoebox-store-sql --bench smart_search` measures it.
@@ -126,7 +126,7 @@ impl VectorIndex {
     }
 
     /// The rows of the given owners (all owners: `None`) among which the `k` nearest to
-    /// `query` are, by their approximate distance; [`rerank`] picks the `k` exactly. Fewer
+    /// `query` are, by their approximate distance; their exact [`distance`]s pick the `k`. Fewer
     /// than `k` only when the index holds fewer rows of those owners.
     pub fn candidates(&self, query: &[f32], k: usize, owners: Option<&[Uuid]>) -> Vec<Uuid> {
         if query.len() != self.dim || k == 0 || self.ids.is_empty() {
@@ -183,20 +183,10 @@ impl VectorIndex {
     }
 }
 
-/// The `k` of `rows` (candidates with their f32 vectors) nearest to `query`, nearest first,
-/// with their cosine distance (`1 - a·b`: the rows and `query` are unit vectors).
-pub fn rerank(
-    query: &[f32],
-    rows: impl IntoIterator<Item = (Uuid, Vec<f32>)>,
-    k: usize,
-) -> Vec<(Uuid, f32)> {
-    let mut ranked: Vec<(Uuid, f32)> = rows
-        .into_iter()
-        .filter(|(_, v)| v.len() == query.len())
-        .map(|(id, v)| (id, 1.0 - dot(query, &v)))
-        .collect();
-    keep_nearest(&mut ranked, k);
-    ranked
+/// The exact cosine distance of a candidate's f32 row from `query` (`1 - a·b`: the rows and
+/// `query` are unit vectors); `None` for a row of another length (another model's).
+pub fn distance(query: &[f32], row: &[f32]) -> Option<f32> {
+    (row.len() == query.len()).then(|| 1.0 - dot(query, row))
 }
 
 /// Sorts `ranked` nearest first (ties by id, so answers are stable) and keeps `k`.
@@ -334,12 +324,14 @@ mod tests {
         }
 
         fn nearest(&self, q: &[f32], k: usize, owners: Option<&[Uuid]>) -> Vec<(Uuid, f32)> {
-            let candidates = self.index.candidates(q, k, owners);
-            rerank(
-                q,
-                candidates.iter().map(|id| (*id, self.rows[id].clone())),
-                k,
-            )
+            let mut ranked: Vec<(Uuid, f32)> = self
+                .index
+                .candidates(q, k, owners)
+                .into_iter()
+                .filter_map(|id| distance(q, &self.rows[&id]).map(|d| (id, d)))
+                .collect();
+            keep_nearest(&mut ranked, k);
+            ranked
         }
     }
 

@@ -17,7 +17,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertCliInstalled, assertCliOk, makeCliHome, parseUploadOutput, REPO_ROOT, runCli } from '../tests/cli/lib/cli.mjs';
 import { withComment } from '../tests/cli/lib/files.mjs';
-import { as, createAllPermissionKey, initSdk, serverUrls, signUpOrLoginAdmin, waitForServer } from '../tests/cli/lib/server.mjs';
+import {
+  createAllPermissionKey,
+  initSdk,
+  queueStatistics,
+  serverUrls,
+  signUpOrLoginAdmin,
+  unfinishedJobs,
+  waitForServer,
+} from '../tests/cli/lib/server.mjs';
 
 const IMAGE = process.env.BENCH_IMAGE ?? join(REPO_ROOT, '..', 'shared', 'corpus', 'exif-samples', 'jpg', 'hdr', 'iphone_hdr_YES.jpg');
 const COPIES = Number(process.env.BENCH_COPIES ?? 40);
@@ -60,9 +68,7 @@ function jpegSize(bytes) {
 }
 
 async function queuesEmpty(urls, apiKey) {
-  const res = await fetch(`${urls.api}/queues`, as(apiKey));
-  const queues = await res.json();
-  return queues.every((q) => q.statistics.waiting + q.statistics.active + q.statistics.delayed === 0);
+  return Object.values(await queueStatistics(urls, apiKey)).every((stats) => unfinishedJobs(stats) === 0);
 }
 
 async function main() {

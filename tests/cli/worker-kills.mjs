@@ -15,12 +15,22 @@ import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as sdk from '@immich/sdk';
 import { assertCliInstalled, assertCliOk, describeRun, makeCliHome, parseUploadOutput, runCli } from './lib/cli.mjs';
-import { makeJpeg } from './lib/files.mjs';
-import { as, createAllPermissionKey, initSdk, listAssets, serverUrls, signUpOrLoginAdmin, waitForServer } from './lib/server.mjs';
+import { makeJpeg, walkFiles } from './lib/files.mjs';
+import {
+  as,
+  createAllPermissionKey,
+  initSdk,
+  listAssets,
+  queueStatistics,
+  serverUrls,
+  signUpOrLoginAdmin,
+  unfinishedJobs,
+  waitForServer,
+} from './lib/server.mjs';
 
 const BIN = process.env.SHOEBOX_BIN;
 const DATABASE_URL = process.env.SHOEBOX_DATABASE_URL;
@@ -78,8 +88,7 @@ async function names(dir) {
 
 /** Every file below `dir`, relative to it. */
 async function filesUnder(dir) {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
+  return (await walkFiles(dir)).map((file) => relative(dir, file));
 }
 
 /** A folder of per-instance work holds only the live instances' locks and their empty folders. */
@@ -93,14 +102,11 @@ async function onlyLiveInstances(dir, live) {
   }
 }
 
-async function queues() {
-  const response = await fetch(`${ctx.urls.api}/queues`, as(ctx.apiKey));
-  assert.equal(response.status, 200);
-  const byName = Object.fromEntries((await response.json()).map((q) => [q.name, q.statistics]));
-  return { metadataExtraction: byName.metadataExtraction, thumbnailGeneration: byName.thumbnailGeneration };
+/** Statistics of the two queues uploads feed. */
+async function mediaQueues() {
+  const { metadataExtraction, thumbnailGeneration } = await queueStatistics(ctx.urls, ctx.apiKey);
+  return { metadataExtraction, thumbnailGeneration };
 }
-
-const unfinished = (s) => s.waiting + s.active + s.delayed;
 
 describe('shoebox worker processes started and SIGKILLed while the Immich CLI uploads (PostgreSQL)', () => {
   before(async () => {
@@ -163,12 +169,12 @@ describe('shoebox worker processes started and SIGKILLed while the Immich CLI up
     const last = startWorker('last');
     await waitForLine(last, /workers started/, 60_000);
     const deadline = Date.now() + 120_000;
-    let stats = await queues();
-    while (unfinished(stats.metadataExtraction) + unfinished(stats.thumbnailGeneration) > 0) {
+    let stats = await mediaQueues();
+    while (unfinishedJobs(stats.metadataExtraction) + unfinishedJobs(stats.thumbnailGeneration) > 0) {
       assert.ok(Date.now() < deadline, `jobs never settled: ${JSON.stringify(stats)}\n${await logText(last)}`);
       assert.equal(last.child.exitCode, null, `the last worker ended:\n${await logText(last)}`);
       await sleep(250);
-      stats = await queues();
+      stats = await mediaQueues();
     }
     assert.equal(stats.metadataExtraction.failed, 0, JSON.stringify(stats));
     assert.equal(stats.thumbnailGeneration.failed, 0, JSON.stringify(stats));

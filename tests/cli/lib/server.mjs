@@ -130,3 +130,13 @@ export async function listAlbums(apiKey) {
 export async function albumAssets(apiKey, albumId) {
   return listAssets(apiKey, { albumIds: [albumId] });
 }
+
+/** GET /queues (an admin's key) as { queue name: its statistics }. */
+export async function queueStatistics(urls, apiKey) {
+  const response = await fetch(`${urls.api}/queues`, as(apiKey));
+  if (!response.ok) throw new Error(`GET /queues: HTTP ${response.status}`);
+  return Object.fromEntries((await response.json()).map((q) => [q.name, q.statistics]));
+}
+
+/** How many of a queue's jobs (its statistics) are not done: waiting, active or delayed. */
+export const unfinishedJobs = (stats) => stats.waiting + stats.active + stats.delayed;
